@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+
+// One suite per layer; the runtime-neutral core runs three times: in Node, in Node with
+// @peculiar/webcrypto injected as the crypto provider, and inside workerd.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: 'core:node', include: ['test/core/**/*.test.ts'], setupFiles: ['test/support/setup-node.ts'] },
+      },
+      {
+        test: {
+          name: 'core:peculiar',
+          include: ['test/core/**/*.test.ts'],
+          setupFiles: ['test/support/setup-node.ts', 'test/support/setup-peculiar.ts'],
+        },
+      },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        test: { name: 'core:workerd', include: ['test/core/**/*.test.ts'], setupFiles: ['test/support/setup-workerd.ts'] },
+      },
+      {
+        plugins: [cloudflareTest({ main: './workers/index.ts', wrangler: { configPath: './wrangler.toml' } })],
+        test: { name: 'worker', include: ['test/worker/**/*.test.ts'], setupFiles: ['test/support/setup-workerd.ts'] },
+      },
+      {
+        test: { name: 'node', include: ['test/node/**/*.test.ts'], setupFiles: ['test/support/setup-node.ts'], testTimeout: 30_000 },
+      },
+    ],
+  },
+});
