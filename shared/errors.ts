@@ -76,6 +76,10 @@ export const ERROR_CODES = [
   'ERR_FETCH_TOO_LARGE',
   'ERR_FETCH_NOT_FOUND',
   'ERR_FETCH_FAILED',
+  // command line (cardtrust CLI)
+  'ERR_USAGE',
+  'ERR_FILE_UNREADABLE',
+  'ERR_FILE_EXISTS',
   // configuration and storage
   'ERR_CONFIG_INVALID',
   'ERR_STORE_UNAVAILABLE',
