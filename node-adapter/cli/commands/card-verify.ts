@@ -1,0 +1,47 @@
+/** `cardtrust card verify`: verify an AgentCard's signatures and the signer's identity. */
+import type { Command } from '../command.js';
+import { EXIT_OK } from '../errors.js';
+
+export const cardVerify: Command = {
+  path: ['card', 'verify'],
+  summary: "verify an AgentCard's signatures and signer identity",
+  options: {
+    bundle: { type: 'string', multiple: true },
+    'trust-domain': { type: 'string' },
+    'expect-id': { type: 'string' },
+    audit: { type: 'boolean' },
+    json: { type: 'boolean' },
+    at: { type: 'string' },
+  },
+  positionals: { min: 1, max: 1 },
+  help: `Usage: cardtrust card verify <signed.json> --bundle <bundle> [--bundle <bundle>…]
+                             [--trust-domain <td>] [--expect-id <spiffe-id>]
+                             [--audit] [--json] [--at <time>]
+
+Verifies each signature of the card: the x5c chain against the trust bundle of
+the signer's trust domain (X509-SVID rules), then the JWS signature over the
+card's canonical form, then the identity binding. Prints a report; exit 0 when
+the card is verified, 1 when it is not, 2 on bad usage or unreadable input.
+
+Options:
+  --bundle <file>        a trust bundle: SPIFFE bundle JSON (bundle.spiffe.json)
+                         or PEM (bundle.pem); repeat for several trust domains.
+                         Its trust domain is read from the root certificates'
+                         SPIFFE URI SAN (spiffe://<td>, as cardtrust and SPIRE
+                         write them); for a bundle without one, --trust-domain
+                         names it
+  --trust-domain <td>    the trust domain the signer must belong to (identity
+                         binding); default: the bundle's, when there is one bundle
+  --expect-id <id>       the signer must have exactly this SPIFFE ID
+  --audit                report an unbound signer without failing (audit mode)
+  --json                 print the report as JSON
+  --at <time>            verify as of this ISO 8601 time (default: now)
+  -h, --help             show this help
+
+Example:
+  cardtrust card verify card.signed.json --bundle .cardtrust/bundle.spiffe.json
+`,
+  async run() {
+    return EXIT_OK;
+  },
+};
