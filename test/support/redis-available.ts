@@ -1,0 +1,22 @@
+/**
+ * Whether Redis-backed tests can run here. Without `redis-server` they are skipped with a loud
+ * banner; with `CARDTRUST_REQUIRE_REDIS=1` (set by `.ci/run`) a missing binary is a failure instead,
+ * so CI always runs them.
+ *
+ * @example
+ * const redisOk = redisAvailable('bridge tests');
+ * describe.skipIf(!redisOk)('bridge', () => { ... });
+ */
+import { hasRedisServer } from './upstash-bridge.js';
+
+export function redisAvailable(what: string): boolean {
+  if (hasRedisServer()) return true;
+  if (process.env.CARDTRUST_REQUIRE_REDIS === '1') {
+    throw new Error(`redis-server is required (CARDTRUST_REQUIRE_REDIS=1) for ${what}: apt-get install -y redis-server`);
+  }
+  const line = '!'.repeat(78);
+  console.warn(
+    `\n${line}\n!! SKIPPING ${what}: redis-server not found.\n!! Install it with: apt-get install -y redis-server\n${line}\n`,
+  );
+  return false;
+}
