@@ -2,3 +2,14 @@
 export { TrustError, ERROR_CODES, isErrorCode, isTrustError, type ErrorCode } from './errors.js';
 export { setCryptoProvider, getCrypto } from './crypto.js';
 export { clearCaches } from './lib/cache.js';
+export {
+  MemoryKeyValueStore,
+  MemoryReplayGuard,
+  MemoryRateLimiter,
+  type ReplayGuard,
+  type KeyValueStore,
+  type RateLimiter,
+  type RateLimitResult,
+  type MemoryStoreOptions,
+  type RateLimitPolicy,
+} from './store/index.js';
