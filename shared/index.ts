@@ -13,3 +13,4 @@ export {
   type MemoryStoreOptions,
   type RateLimitPolicy,
 } from './store/index.js';
+export * from './spiffe/index.js';
