@@ -11,7 +11,7 @@ for (let i = 0; i < 64; i++) {
 }
 
 export const utf8 = new TextEncoder();
-const utf8dec = new TextDecoder('utf-8', { fatal: true });
+const utf8dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Strict UTF-8 decoding; invalid sequences throw `code`. */
 export function decodeUtf8(bytes: Uint8Array, code: ErrorCode = 'ERR_INPUT_INVALID'): string {
