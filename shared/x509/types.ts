@@ -36,7 +36,9 @@ export interface Name {
 export type PublicKeyAlgorithm =
   | { readonly name: 'ECDSA'; readonly namedCurve: 'P-256' | 'P-384' | 'P-521' }
   | { readonly name: 'RSA'; readonly modulusBits: number }
-  | { readonly name: 'Ed25519' };
+  | { readonly name: 'Ed25519' }
+  /** Parsed but not usable for verification (another algorithm, compressed EC point, PSS-restricted RSA key). */
+  | { readonly name: 'unsupported'; readonly oid: string };
 
 export interface GeneralSubtrees {
   readonly dns: readonly string[];

@@ -1,0 +1,15 @@
+export { parseCertificate, parseCertificates, type ParseCertificateOptions, type ParseCertificatesOptions } from './parse.js';
+export { encodePem, decodePemBlocks } from './pem.js';
+export {
+  KeyUsage,
+  ExtKeyUsage,
+  type Certificate,
+  type CertificateInput,
+  type CertificateUsage,
+  type Extension,
+  type GeneralSubtrees,
+  type Name,
+  type PublicKeyAlgorithm,
+  type VerifiedChain,
+  type VerifyChainOptions,
+} from './types.js';
