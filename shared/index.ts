@@ -14,3 +14,5 @@ export {
   type RateLimitPolicy,
 } from './store/index.js';
 export * from './spiffe/index.js';
+export * from './x509/index.js';
+export * from './ca/index.js';
