@@ -1,0 +1,1 @@
+export { canonicalizeJson, type JcsOptions } from './canonicalize.js';
