@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { workerOutbound } from './test/support/worker-outbound.js';
 
 // One suite per layer; the runtime-neutral core runs three times: in Node, in Node with
 // @peculiar/webcrypto injected as the crypto provider, and inside workerd.
@@ -21,8 +22,21 @@ export default defineConfig({
         test: { name: 'core:workerd', include: ['test/core/**/*.test.ts'], setupFiles: ['test/support/setup-workerd.ts'] },
       },
       {
-        plugins: [cloudflareTest({ main: './workers/index.ts', wrangler: { configPath: './wrangler.toml' } })],
-        test: { name: 'worker', include: ['test/worker/**/*.test.ts'], setupFiles: ['test/support/setup-workerd.ts'] },
+        // the worker as main; its outbound fetches (fake agent origins, the local Upstash bridge) are
+        // answered in Node by test/support/worker-outbound.ts; redis-server + bridge come from the globalSetup
+        plugins: [
+          cloudflareTest({
+            main: './workers/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { outboundService: workerOutbound },
+          }),
+        ],
+        test: {
+          name: 'worker',
+          include: ['test/worker/**/*.test.ts'],
+          setupFiles: ['test/support/setup-workerd.ts'],
+          globalSetup: ['test/support/worker-global-setup.ts'],
+        },
       },
       {
         test: { name: 'node', include: ['test/node/**/*.test.ts'], setupFiles: ['test/support/setup-node.ts'], testTimeout: 30_000 },

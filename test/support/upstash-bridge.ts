@@ -16,7 +16,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { Redis as IORedis } from 'ioredis';
+// the default import: the named one is missing under some ESM-from-CJS loaders (vitest globalSetup)
+import IORedis from 'ioredis';
 
 const MAX_BODY = 8 * 1024 * 1024;
 

@@ -1,0 +1,39 @@
+import { MemoryKeyValueStore, MemoryRateLimiter, MemoryReplayGuard } from '../../shared/store/index.js';
+import type { KeyValueStore, RateLimiter, RateLimitPolicy, ReplayGuard } from '../../shared/store/index.js';
+import { UpstashKeyValueStore, UpstashRateLimiter, UpstashReplayGuard, upstashClient, type UpstashConnection } from './upstash.js';
+
+/** The stores behind the worker: all in memory (one isolate) or all in Upstash Redis (shared). */
+export interface WorkerStores {
+  kind: 'memory' | 'upstash';
+  /** `jku` key-set cache. */
+  cache: KeyValueStore;
+  replay: ReplayGuard;
+  /** Present when `RATE_LIMIT` is configured. */
+  limiter?: RateLimiter;
+}
+
+/**
+ * Builds the stores from configuration: Upstash when a connection is given, else bounded memory.
+ *
+ * @example
+ * const stores = createStores({ upstash: { url, token }, rateLimit: { limit: 60, windowMs: 60_000 } });
+ */
+export function createStores(options: { upstash?: UpstashConnection; rateLimit?: RateLimitPolicy }): WorkerStores {
+  if (options.upstash) {
+    const raw = upstashClient(options.upstash);
+    // @upstash/ratelimit reads script results through the client's default deserialization
+    const limiterClient = upstashClient(options.upstash, { deserialize: true });
+    return {
+      kind: 'upstash',
+      cache: new UpstashKeyValueStore(raw, 'cardtrust:jwks:'),
+      replay: new UpstashReplayGuard(raw),
+      ...(options.rateLimit ? { limiter: new UpstashRateLimiter(limiterClient, options.rateLimit) } : {}),
+    };
+  }
+  return {
+    kind: 'memory',
+    cache: new MemoryKeyValueStore({ maxEntries: 256 }),
+    replay: new MemoryReplayGuard({ maxEntries: 100_000 }),
+    ...(options.rateLimit ? { limiter: new MemoryRateLimiter(options.rateLimit, { maxEntries: 10_000 }) } : {}),
+  };
+}

@@ -1,0 +1,2 @@
+/** The service version reported by `/healthz`; a Node test keeps it equal to package.json's. */
+export const VERSION = '0.1.0';
