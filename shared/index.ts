@@ -16,3 +16,5 @@ export {
 export * from './spiffe/index.js';
 export * from './x509/index.js';
 export * from './ca/index.js';
+export * from './bundle/index.js';
+export * from './svid/index.js';

@@ -1,0 +1,9 @@
+export {
+  validateJwtSvid,
+  MAX_JWT_SVID_BYTES,
+  MAX_JWT_SVID_HEADER_BYTES,
+  MAX_CLOCK_TOLERANCE,
+  type ValidateJwtSvidOptions,
+  type ValidatedJwtSvid,
+  type JwtSvidClaims,
+} from './validate-jwt-svid.js';
