@@ -1,4 +1,6 @@
 export { parseCertificate, parseCertificates, type ParseCertificateOptions, type ParseCertificatesOptions } from './parse.js';
+export { verifyChain } from './verify-chain.js';
+export { importPublicKey, defaultJwsAlgorithm, type JwsAlgorithm } from './import-public-key.js';
 export { encodePem, decodePemBlocks } from './pem.js';
 export {
   KeyUsage,

@@ -109,6 +109,10 @@ export interface VerifyChainOptions {
   readonly usage?: CertificateUsage;
   /** Maximum certificates in a path, leaf and root included. Default 8. */
   readonly maxDepth?: number;
+  /** Most intermediates accepted; more fail with ERR_X509_PATH_SEARCH_LIMIT. Default 32. */
+  readonly maxIntermediates?: number;
+  /** Most signature checks one call may spend on path search. Default 64. */
+  readonly maxSignatureChecks?: number;
 }
 
 export interface VerifiedChain {

@@ -111,7 +111,7 @@ export class TestCA {
     this.keyAlg = keyAlg;
   }
 
-  /** A self-signed root CA (cA, keyCertSign|cRLSign, valid from an hour ago for a year unless told). */
+  /** A self-signed root CA (cA, keyCertSign|cRLSign, valid from five minutes ago for a year unless told). */
   static async create(options: CAOptions = {}): Promise<TestCA> {
     const td = options.trustDomain ?? 'example.org';
     const keyAlg = options.keyAlg ?? 'P-256';
@@ -152,7 +152,7 @@ export class TestCA {
     return new TestCA(options.trustDomain ?? this.trustDomain, keys, issued, this, keyAlg);
   }
 
-  /** Any certificate, issued by this CA. Defaults: a plain leaf (cA false, digitalSignature), one hour. */
+  /** Any certificate, issued by this CA. Defaults: a plain leaf (cA false, digitalSignature), valid for the next hour. */
   async issue(options: IssueOptions = {}): Promise<Issued> {
     const keys = options.keys ?? (await testKeyPair(options.keyAlg ?? 'P-256', options.modulusLength));
     const issued = await issueCertificate({
@@ -204,8 +204,10 @@ function chainPems(ca: TestCA): string[] {
 }
 
 function certOptions(o: IssueOptions, keys: CryptoKeyPair, lifetime: number, subject: string): Omit<IssueCertificateOptions, 'issuer' | 'privateKey'> {
-  const notBefore = seconds(o.notBefore ?? Date.now() - HOUR);
-  const notAfter = seconds(o.notAfter ?? notBefore.getTime() + (o.lifetime ?? lifetime));
+  // default: valid from a little in the past (clock skew) until `lifetime` from now
+  const now = Date.now();
+  const notBefore = seconds(o.notBefore ?? now - 5 * 60_000);
+  const notAfter = seconds(o.notAfter ?? (o.notBefore ? notBefore.getTime() : now) + (o.lifetime ?? lifetime));
   return {
     subject: o.subject ?? subject,
     publicKey: keys.publicKey,

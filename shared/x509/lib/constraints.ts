@@ -1,0 +1,159 @@
+/** RFC 5280 §4.2.1.10 name constraints, applied by one CA to the certificates below it. Internal. */
+import { TrustError } from '../../errors.js';
+import type { GeneralSubtrees, Name } from '../types.js';
+import type { ParsedCertificate } from './certificate.js';
+import { attributes, rdns } from './name.js';
+import { OID } from './oids.js';
+
+function violation(message: string): TrustError {
+  return new TrustError('ERR_X509_NAME_CONSTRAINTS', message);
+}
+
+const DNS_NAME = /^(\*\.)?([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/**
+ * dNSName constraint: `example.com` matches the host and every subdomain, `.example.com` only
+ * subdomains, the empty string everything. Case-insensitive.
+ */
+export function matchDns(name: string, constraint: string): boolean {
+  const n = name.toLowerCase();
+  const c = constraint.toLowerCase();
+  if (c === '') return true;
+  if (c.startsWith('.')) return n.length > c.length && n.endsWith(c);
+  return n === c || (n.length > c.length && n.endsWith('.' + c));
+}
+
+/** Host constraint for URIs and mail domains: `host` exact, `.domain` strict subdomains only. */
+function matchHost(host: string, constraint: string): boolean {
+  const h = host.toLowerCase();
+  const c = constraint.toLowerCase();
+  if (c.startsWith('.')) return h.length > c.length && h.endsWith(c);
+  return h === c;
+}
+
+/** The host of an absolute URI with an authority (`spiffe://td/...` → `td`); undefined when there is none. */
+export function uriHost(uri: string): string | undefined {
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
+  if (!m) return undefined;
+  let host = m[1]!;
+  const at = host.lastIndexOf('@');
+  if (at >= 0) host = host.slice(at + 1);
+  host = host.replace(/:[0-9]*$/, '');
+  // IP literals cannot be matched against a domain constraint
+  if (host === '' || host.startsWith('[') || /^[0-9.]+$/.test(host)) return undefined;
+  return DNS_NAME.test(host.toLowerCase()) ? host : undefined;
+}
+
+/** rfc822Name constraint: `user@host` exact mailbox, `host` any mailbox there, `.domain` any subdomain host. */
+export function matchEmail(mailbox: string, constraint: string): boolean {
+  const at = mailbox.lastIndexOf('@');
+  const local = mailbox.slice(0, at);
+  const host = mailbox.slice(at + 1);
+  const cat = constraint.lastIndexOf('@');
+  if (cat >= 0) return local === constraint.slice(0, cat) && host.toLowerCase() === constraint.slice(cat + 1).toLowerCase();
+  return matchHost(host, constraint);
+}
+
+/** iPAddress constraint: address and mask of the same family. */
+export function matchIp(ip: Uint8Array, constraint: Uint8Array): boolean {
+  const n = ip.length;
+  if (constraint.length !== 2 * n) return false;
+  for (let i = 0; i < n; i++) if ((ip[i]! & constraint[n + i]!) !== (constraint[i]! & constraint[n + i]!)) return false;
+  return true;
+}
+
+/** directoryName constraint: the constraint's RDNs are a prefix of the name's (byte-exact RDNs). */
+export function matchDirName(name: Uint8Array, constraint: Uint8Array): boolean {
+  const a = rdns(name);
+  const b = rdns(constraint);
+  if (b.length > a.length) return false;
+  for (let i = 0; i < b.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.end - x.start !== y.end - y.start) return false;
+    for (let j = 0; j < x.end - x.start; j++) if (name[x.start + j] !== constraint[y.start + j]) return false;
+  }
+  return true;
+}
+
+interface Names {
+  dns: readonly string[];
+  uri: readonly string[];
+  ip: readonly Uint8Array[];
+  email: readonly string[];
+  dirName: readonly Uint8Array[];
+}
+
+function namesOf(cert: ParsedCertificate): Names {
+  const san = cert.subjectAltName;
+  const dirName: Uint8Array[] = san.dirName.map((n: Name) => n.der);
+  const email = [...san.email];
+  // an empty subject (SEQUENCE with no RDNs) is not a name to constrain
+  if (cert.subject.der.length > 2) {
+    dirName.push(cert.subject.der);
+    // RFC 5280 §4.2.1.10: emailAddress attributes in the subject are rfc822 names too
+    for (const a of attributes(cert.subject.der)) {
+      if (a.type === OID.emailAddress) {
+        let s = '';
+        for (let i = a.value.cs; i < a.value.end; i++) s += String.fromCharCode(cert.subject.der[i]!);
+        email.push(s);
+      }
+    }
+  }
+  return { dns: san.dns, uri: san.uri, ip: san.ip, email, dirName };
+}
+
+function check<T>(
+  form: string,
+  names: readonly T[],
+  permitted: readonly T[] | undefined,
+  excluded: readonly T[] | undefined,
+  match: (name: T, constraint: T) => boolean,
+  show: (name: T) => string,
+): void {
+  for (const name of names) {
+    if (excluded?.some((c) => match(name, c))) throw violation(`${form} ${show(name)} is in an excluded subtree`);
+    if (permitted && permitted.length > 0 && !permitted.some((c) => match(name, c))) {
+      throw violation(`${form} ${show(name)} is outside the permitted subtrees`);
+    }
+  }
+}
+
+function checkWellFormed(form: string, names: readonly string[], ok: (n: string) => boolean): void {
+  for (const n of names) if (!ok(n)) throw violation(`${form} ${JSON.stringify(n)} cannot be checked against name constraints`);
+}
+
+/**
+ * Applies `ca`'s name constraints to every certificate in `below` (index 0 = the leaf).
+ * Self-issued intermediates are exempt (RFC 5280 §6.1.3 (b)); excluded subtrees win.
+ */
+export function applyNameConstraints(ca: ParsedCertificate, below: readonly ParsedCertificate[]): void {
+  const nc = ca.nameConstraints;
+  if (!nc) return;
+  const p: GeneralSubtrees | undefined = nc.permitted;
+  const x: GeneralSubtrees | undefined = nc.excluded;
+  if (ca.nameConstraintsCritical && (p?.other || x?.other)) {
+    throw violation('critical name constraints use a name form this validator does not support');
+  }
+  const constrains = (k: 'dns' | 'uri' | 'email') => (p?.[k].length ?? 0) > 0 || (x?.[k].length ?? 0) > 0;
+  for (let i = 0; i < below.length; i++) {
+    const cert = below[i]!;
+    if (i > 0 && cert.selfIssued) continue;
+    const names = namesOf(cert);
+    if (constrains('dns')) checkWellFormed('DNS name', names.dns, (n) => DNS_NAME.test(n.toLowerCase()));
+    if (constrains('uri')) checkWellFormed('URI', names.uri, (n) => uriHost(n) !== undefined);
+    if (constrains('email')) checkWellFormed('email address', names.email, (n) => n.lastIndexOf('@') > 0 && n.lastIndexOf('@') < n.length - 1);
+    check('DNS name', names.dns, p?.dns, x?.dns, matchDns, (n) => n);
+    check('URI', names.uri, p?.uri, x?.uri, (n, c) => matchHost(uriHost(n)!, c), (n) => n);
+    check('email address', names.email, p?.email, x?.email, matchEmail, (n) => n);
+    check('IP address', names.ip, p?.ip, x?.ip, matchIp, (n) => (n.length === 4 ? n.join('.') : 'IPv6 address'));
+    check(
+      'directory name',
+      names.dirName,
+      p?.dirName.map((n) => n.der),
+      x?.dirName.map((n) => n.der),
+      matchDirName,
+      () => 'name',
+    );
+  }
+}
