@@ -1,0 +1,145 @@
+// Worker configuration: every variable parsed and checked; a bad value is ERR_CONFIG_INVALID
+// naming the variable, never a silent fallback.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseWorkerConfig, type WorkerEnv } from '../../workers/config.js';
+import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js';
+import { TestCA } from '../support/ca.js';
+
+let ca: TestCA;
+let jwksText: string;
+
+beforeAll(async () => {
+  ca = await TestCA.create({ trustDomain: 'example.org' });
+  jwksText = serializeSpiffeBundle(new TrustBundle('example.org', { x509Authorities: [ca.der], refreshHint: 120, sequence: 7 }));
+});
+
+const ecKey = { kty: 'EC', crv: 'P-256', kid: 'k1', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
+
+describe('parseWorkerConfig: defaults', () => {
+  it('an empty environment is a valid, closed configuration', () => {
+    const c = parseWorkerConfig({});
+    expect(c.bundles.size).toBe(0);
+    expect(c.defaultMode).toBe('strict');
+    expect(c.defaultTrustDomain).toBeUndefined();
+    expect(c.fetchAllowedOrigins.size).toBe(0);
+    expect(c.fetchTimeoutMs).toBe(10_000);
+    expect(c.jkuAllowedOrigins).toBeUndefined();
+    expect(c.trustedKeys).toBeUndefined();
+    expect(c.cors).toBeUndefined();
+    expect(c.rateLimit).toBeUndefined();
+    expect(c.upstash).toBeUndefined();
+    expect(c.storeTimeoutMs).toBe(2000);
+  });
+});
+
+describe('parseWorkerConfig: valid values', () => {
+  it('TRUST_BUNDLES as JSON text with a SPIFFE bundle, its JSON text, and PEM', () => {
+    const c = parseWorkerConfig({
+      TRUST_BUNDLES: JSON.stringify({ 'example.org': JSON.parse(jwksText), 'text.example': jwksText, 'pem.example': ca.pem }),
+    });
+    expect([...c.bundles.keys()].sort()).toEqual(['example.org', 'pem.example', 'text.example']);
+    const e = c.bundles.get('example.org')!;
+    expect(e.maxAge).toBe(120);
+    expect(JSON.parse(e.document)).toMatchObject({ spiffe_refresh_hint: 120, spiffe_sequence: 7 });
+    expect(c.bundles.get('pem.example')!.maxAge).toBe(300);
+    expect(JSON.parse(c.bundles.get('pem.example')!.document).keys).toHaveLength(1);
+  });
+
+  it('TRUST_BUNDLES as an object (a wrangler [vars] table)', () => {
+    const c = parseWorkerConfig({ TRUST_BUNDLES: { 'example.org': JSON.parse(jwksText) } });
+    expect(c.bundles.has('example.org')).toBe(true);
+  });
+
+  it.each([
+    [{ DEFAULT_TRUST_DOMAIN: 'example.org' }, { defaultTrustDomain: 'example.org' }],
+    [{ DEFAULT_MODE: 'audit' }, { defaultMode: 'audit' }],
+    [{ DEFAULT_MODE: ' strict ' }, { defaultMode: 'strict' }],
+    [{ FETCH_TIMEOUT_MS: '250' }, { fetchTimeoutMs: 250 }],
+    [{ STORE_TIMEOUT_MS: '500' }, { storeTimeoutMs: 500 }],
+    [{ RATE_LIMIT: '60' }, { rateLimit: { limit: 60, windowMs: 60_000 } }],
+    [{ RATE_LIMIT: '100/10s' }, { rateLimit: { limit: 100, windowMs: 10_000 } }],
+    [{ RATE_LIMIT: '1000/1h' }, { rateLimit: { limit: 1000, windowMs: 3_600_000 } }],
+    [{ RATE_LIMIT: '5/m' }, { rateLimit: { limit: 5, windowMs: 60_000 } }],
+    [{ JKU_ALLOWED_ORIGINS: 'https://keys.example, https://keys2.example:8443' }, { jkuAllowedOrigins: ['https://keys.example', 'https://keys2.example:8443'] }],
+    [{ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io/', UPSTASH_REDIS_REST_TOKEN: 'tok' }, { upstash: { url: 'https://eu1.upstash.io', token: 'tok' } }],
+    [{ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', UPSTASH_REDIS_REST_TOKEN: 'tok' }, { upstash: { url: 'http://127.0.0.1:8079', token: 'tok' } }],
+    [{ TRUSTED_KEYS: JSON.stringify({ keys: [ecKey] }) }, { trustedKeys: { keys: [ecKey] } }],
+  ] as [WorkerEnv, object][])('%o', (env, expected) => {
+    expect(parseWorkerConfig(env)).toMatchObject(expected);
+  });
+
+  it('origin lists', () => {
+    const c = parseWorkerConfig({ FETCH_ALLOWED_ORIGINS: 'https://a.example https://b.example/', CORS_ALLOWED_ORIGINS: 'https://app.example,http://localhost:3000' });
+    expect([...c.fetchAllowedOrigins]).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.cors).toEqual({ any: false, origins: new Set(['https://app.example', 'http://localhost:3000']) });
+    expect(parseWorkerConfig({ CORS_ALLOWED_ORIGINS: '*' }).cors).toEqual({ any: true });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => parseWorkerConfig({ SOMETHING_ELSE: 'x' })).not.toThrow();
+  });
+});
+
+describe('parseWorkerConfig: invalid values name the variable', () => {
+  it.each([
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '{not json' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '[]' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '"x"' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '{"Example.org": {"keys": []}}' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '{"spiffe://example.org": {"keys": []}}' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '{"example.org": {"nokeys": true}}' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '{"example.org": 42}' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '{"example.org": "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"}' }],
+    ['TRUST_BUNDLES', { TRUST_BUNDLES: '{"example.org": "neither json nor pem"}' }],
+    ['DEFAULT_TRUST_DOMAIN', { DEFAULT_TRUST_DOMAIN: 'Example.ORG' }],
+    ['DEFAULT_TRUST_DOMAIN', { DEFAULT_TRUST_DOMAIN: 'spiffe://example.org' }],
+    ['DEFAULT_TRUST_DOMAIN', { DEFAULT_TRUST_DOMAIN: 'exa mple' }],
+    ['DEFAULT_MODE', { DEFAULT_MODE: 'lenient' }],
+    ['DEFAULT_MODE', { DEFAULT_MODE: 'STRICT' }],
+    ['FETCH_ALLOWED_ORIGINS', { FETCH_ALLOWED_ORIGINS: 'http://agent.example' }],
+    ['FETCH_ALLOWED_ORIGINS', { FETCH_ALLOWED_ORIGINS: 'https://agent.example/path' }],
+    ['FETCH_ALLOWED_ORIGINS', { FETCH_ALLOWED_ORIGINS: '*' }],
+    ['FETCH_ALLOWED_ORIGINS', { FETCH_ALLOWED_ORIGINS: 'agent.example' }],
+    ['FETCH_TIMEOUT_MS', { FETCH_TIMEOUT_MS: '0' }],
+    ['FETCH_TIMEOUT_MS', { FETCH_TIMEOUT_MS: '10s' }],
+    ['FETCH_TIMEOUT_MS', { FETCH_TIMEOUT_MS: '600000' }],
+    ['JKU_ALLOWED_ORIGINS', { JKU_ALLOWED_ORIGINS: 'http://keys.example' }],
+    ['JKU_ALLOWED_ORIGINS', { JKU_ALLOWED_ORIGINS: '*' }],
+    ['TRUSTED_KEYS', { TRUSTED_KEYS: 'nope' }],
+    ['TRUSTED_KEYS', { TRUSTED_KEYS: '{"keys": []}' }],
+    ['TRUSTED_KEYS', { TRUSTED_KEYS: JSON.stringify({ keys: [{ ...ecKey, d: 'private' }] }) }],
+    ['TRUSTED_KEYS', { TRUSTED_KEYS: JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'h' }] }) }],
+    ['TRUSTED_KEYS', { TRUSTED_KEYS: JSON.stringify({ keys: [{ ...ecKey, kid: undefined }] }) }],
+    ['TRUSTED_KEYS', { TRUSTED_KEYS: JSON.stringify({ keys: [ecKey, ecKey] }) }],
+    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: 'https://app.example/x' }],
+    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: 'ftp://app.example' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '0' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '-5' }],
+    ['RATE_LIMIT', { RATE_LIMIT: 'lots' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '10/0s' }],
+    ['RATE_LIMIT', { RATE_LIMIT: '10/2d' }],
+    ['UPSTASH_REDIS_REST_URL', { UPSTASH_REDIS_REST_TOKEN: 'tok' }],
+    ['UPSTASH_REDIS_REST_TOKEN', { UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io' }],
+    ['UPSTASH_REDIS_REST_URL', { UPSTASH_REDIS_REST_URL: 'http://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'tok' }],
+    ['UPSTASH_REDIS_REST_URL', { UPSTASH_REDIS_REST_URL: 'not a url', UPSTASH_REDIS_REST_TOKEN: 'tok' }],
+    ['UPSTASH_REDIS_REST_URL', { UPSTASH_REDIS_REST_URL: 'https://u:p@eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'tok' }],
+    ['UPSTASH_REDIS_REST_TOKEN', { UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'a b' }],
+    ['STORE_TIMEOUT_MS', { STORE_TIMEOUT_MS: 'fast' }],
+    ['DEFAULT_MODE', { DEFAULT_MODE: 42 }],
+  ] as [string, WorkerEnv][])('%s: %o', (variable, env) => {
+    let err: unknown;
+    try {
+      parseWorkerConfig(env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
+    expect((err as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('never echoes the Upstash token in a message', () => {
+    expect(() => parseWorkerConfig({ UPSTASH_REDIS_REST_URL: 'http://evil.example', UPSTASH_REDIS_REST_TOKEN: 'sekret-token' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('sekret') }),
+    );
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * Worker configuration from its environment (wrangler `[vars]`, secrets, `.dev.vars`). Parsed
+ * once per isolate; every value is checked, and a bad one is `ERR_CONFIG_INVALID` naming the
+ * variable — never a silent fallback (a security option either works or the worker refuses).
+ */
+import { TrustError } from '../shared/errors.js';
+import { parseTrustDomain } from '../shared/spiffe/index.js';
+import { parseBundle, parseSpiffeBundle, serializeSpiffeBundle, type TrustBundle } from '../shared/bundle/index.js';
+import type { RateLimitPolicy } from '../shared/store/index.js';
+import type { CorsPolicy } from './http/cors.js';
+
+/** The variables the worker reads. Anything else in `env` is ignored. */
+export const CONFIG_VARIABLES = [
+  'TRUST_BUNDLES',
+  'DEFAULT_TRUST_DOMAIN',
+  'DEFAULT_MODE',
+  'FETCH_ALLOWED_ORIGINS',
+  'FETCH_TIMEOUT_MS',
+  'JKU_ALLOWED_ORIGINS',
+  'TRUSTED_KEYS',
+  'CORS_ALLOWED_ORIGINS',
+  'RATE_LIMIT',
+  'UPSTASH_REDIS_REST_URL',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'STORE_TIMEOUT_MS',
+] as const;
+
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+export type WorkerEnv = Partial<Record<ConfigVariable, unknown>> & Record<string, unknown>;
+
+/** A configured trust domain's bundle and its published form (`GET /v1/bundles/{td}`). */
+export interface ConfiguredBundle {
+  bundle: TrustBundle;
+  /** The SPIFFE bundle JWKS served for this trust domain. */
+  document: string;
+  /** Seconds clients may cache the document: `spiffe_refresh_hint`, or 300. */
+  maxAge: number;
+}
+
+export interface WorkerConfig {
+  bundles: ReadonlyMap<string, ConfiguredBundle>;
+  defaultTrustDomain: string | undefined;
+  defaultMode: 'strict' | 'audit';
+  fetchAllowedOrigins: ReadonlySet<string>;
+  fetchTimeoutMs: number;
+  jkuAllowedOrigins: readonly string[] | undefined;
+  trustedKeys: { keys: JsonWebKey[] } | undefined;
+  cors: CorsPolicy | undefined;
+  rateLimit: RateLimitPolicy | undefined;
+  upstash: { url: string; token: string } | undefined;
+  storeTimeoutMs: number;
+}
+
+/** `max-age` for a bundle without `spiffe_refresh_hint`. */
+export const DEFAULT_BUNDLE_MAX_AGE = 300;
+
+function bad(variable: ConfigVariable, message: string, cause?: unknown): TrustError {
+  return new TrustError('ERR_CONFIG_INVALID', `${variable}: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+/** The variable as a trimmed string, or undefined when unset or empty. Objects only where allowed. */
+function text(env: WorkerEnv, name: ConfigVariable): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw bad(name, 'must be a string');
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+function jsonValue(env: WorkerEnv, name: ConfigVariable): unknown {
+  const v = env[name];
+  if (v !== null && typeof v === 'object') return v; // a wrangler [vars] table arrives as an object
+  const t = text(env, name);
+  if (t === undefined) return undefined;
+  try {
+    return JSON.parse(t);
+  } catch (err) {
+    throw bad(name, 'is not valid JSON', err);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A comma- or whitespace-separated list of exact origins (`scheme://host[:port]`, nothing else). */
+function origins(env: WorkerEnv, name: ConfigVariable, opts: { httpsOnly: boolean; allowAny?: boolean }): string[] | '*' | undefined {
+  // `*` is accepted only where "any origin" is meaningful (CORS), never for what we fetch
+  const t = text(env, name);
+  if (t === undefined) return undefined;
+  const items = t.split(/[\s,]+/).filter(Boolean);
+  if (opts.allowAny && items.length === 1 && items[0] === '*') return '*';
+  return items.map((item) => {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch (err) {
+      throw bad(name, `${JSON.stringify(item)} is not an origin`, err);
+    }
+    if (url.origin === 'null' || url.origin !== item.replace(/\/$/, '')) {
+      throw bad(name, `${JSON.stringify(item)} is not an exact origin (scheme://host[:port], no path)`);
+    }
+    if (opts.httpsOnly && url.protocol !== 'https:') throw bad(name, `${JSON.stringify(item)} is not an https: origin`);
+    if (!opts.httpsOnly && url.protocol !== 'https:' && url.protocol !== 'http:') throw bad(name, `${JSON.stringify(item)} is not an http(s) origin`);
+    return url.origin;
+  });
+}
+
+function positiveInt(env: WorkerEnv, name: ConfigVariable, fallback: number, max: number): number {
+  const t = text(env, name);
+  if (t === undefined) return fallback;
+  if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > max) throw bad(name, `must be an integer from 1 to ${max}`);
+  return Number(t);
+}
+
+const WINDOW_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `RATE_LIMIT`: `N` requests per minute per client, or `N/<window>` with a window like `10s`, `1m`, `1h`. */
+function rateLimit(env: WorkerEnv): RateLimitPolicy | undefined {
+  const t = text(env, 'RATE_LIMIT');
+  if (t === undefined) return undefined;
+  const m = /^(\d+)(?:\s*\/\s*(\d*)\s*(s|m|h))?$/.exec(t);
+  const limit = m ? Number(m[1]) : NaN;
+  const windowMs = m?.[3] ? Number(m[2] || '1') * WINDOW_UNITS[m[3]]! : 60_000;
+  if (!m || !Number.isSafeInteger(limit) || limit < 1 || windowMs < 1000 || windowMs > 86_400_000) {
+    throw bad('RATE_LIMIT', 'must be a positive request count per minute ("60") or per window ("100/10s", "1000/1h")');
+  }
+  return { limit, windowMs };
+}
+
+function trustBundles(env: WorkerEnv): Map<string, ConfiguredBundle> {
+  const value = jsonValue(env, 'TRUST_BUNDLES');
+  const out = new Map<string, ConfiguredBundle>();
+  if (value === undefined) return out;
+  if (!isPlainObject(value)) throw bad('TRUST_BUNDLES', 'must be a JSON object mapping trust domain to bundle');
+  for (const [name, doc] of Object.entries(value)) {
+    let td: string;
+    try {
+      td = parseTrustDomain(name).name;
+    } catch (err) {
+      throw bad('TRUST_BUNDLES', `${JSON.stringify(name)} is not a trust domain name`, err);
+    }
+    if (td !== name) throw bad('TRUST_BUNDLES', `${JSON.stringify(name)}: use the bare trust domain name (${td})`);
+    let bundle: TrustBundle;
+    try {
+      // a string is a SPIFFE bundle JSON text or PEM certificates; an object is a SPIFFE bundle
+      if (typeof doc === 'string') bundle = parseBundle(doc, td);
+      else if (isPlainObject(doc)) bundle = parseSpiffeBundle(doc, td);
+      else throw new TrustError('ERR_BUNDLE_INVALID', 'must be a SPIFFE bundle object, its JSON text, or PEM certificates');
+    } catch (err) {
+      const reason = err instanceof TrustError ? err.message : 'invalid bundle';
+      throw bad('TRUST_BUNDLES', `bundle of ${td}: ${reason}`, err);
+    }
+    out.set(td, { bundle, document: serializeSpiffeBundle(bundle), maxAge: bundle.refreshHint ?? DEFAULT_BUNDLE_MAX_AGE });
+  }
+  return out;
+}
+
+function trustedKeys(env: WorkerEnv): { keys: JsonWebKey[] } | undefined {
+  const value = jsonValue(env, 'TRUSTED_KEYS');
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value) || !Array.isArray(value.keys) || value.keys.length === 0) {
+    throw bad('TRUSTED_KEYS', 'must be a JWKS object {"keys": [...]} with at least one key');
+  }
+  const kids = new Set<string>();
+  value.keys.forEach((key, i) => {
+    if (!isPlainObject(key)) throw bad('TRUSTED_KEYS', `key ${i} is not a JWK object`);
+    if (key.kty !== 'EC' && key.kty !== 'RSA' && key.kty !== 'OKP') throw bad('TRUSTED_KEYS', `key ${i}: kty must be EC, RSA or OKP`);
+    if ('d' in key || 'p' in key || 'k' in key) throw bad('TRUSTED_KEYS', `key ${i} contains private key material`);
+    if (typeof key.kid !== 'string' || key.kid === '') throw bad('TRUSTED_KEYS', `key ${i} needs a "kid"`);
+    if (kids.has(key.kid)) throw bad('TRUSTED_KEYS', `duplicate kid ${JSON.stringify(key.kid)}`);
+    kids.add(key.kid);
+  });
+  return { keys: value.keys as JsonWebKey[] };
+}
+
+function upstash(env: WorkerEnv): { url: string; token: string } | undefined {
+  const url = text(env, 'UPSTASH_REDIS_REST_URL');
+  const token = text(env, 'UPSTASH_REDIS_REST_TOKEN');
+  if (url === undefined && token === undefined) return undefined;
+  if (url === undefined) throw bad('UPSTASH_REDIS_REST_URL', 'is required when UPSTASH_REDIS_REST_TOKEN is set');
+  if (token === undefined) throw bad('UPSTASH_REDIS_REST_TOKEN', 'is required when UPSTASH_REDIS_REST_URL is set');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw bad('UPSTASH_REDIS_REST_URL', 'is not a URL', err);
+  }
+  const loopback = parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost' || parsed.hostname === '[::1]';
+  // the token is a bearer secret: plain http only to a local bridge
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
+    throw bad('UPSTASH_REDIS_REST_URL', 'must be an https: URL (http: only for localhost)');
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw bad('UPSTASH_REDIS_REST_URL', 'must not carry credentials, a query or a fragment');
+  }
+  if (/\s/.test(token)) throw bad('UPSTASH_REDIS_REST_TOKEN', 'must not contain whitespace');
+  return { url: parsed.href.replace(/\/$/, ''), token };
+}
+
+/**
+ * Parses and checks the worker's environment.
+ *
+ * @example
+ * const config = parseWorkerConfig({ TRUST_BUNDLES: '{"example.org": {"keys": [...]}}', DEFAULT_TRUST_DOMAIN: 'example.org' });
+ */
+export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
+  const bundles = trustBundles(env);
+
+  const defaultTd = text(env, 'DEFAULT_TRUST_DOMAIN');
+  let defaultTrustDomain: string | undefined;
+  if (defaultTd !== undefined) {
+    try {
+      defaultTrustDomain = parseTrustDomain(defaultTd).name;
+    } catch (err) {
+      throw bad('DEFAULT_TRUST_DOMAIN', 'is not a valid trust domain', err);
+    }
+    if (defaultTrustDomain !== defaultTd) throw bad('DEFAULT_TRUST_DOMAIN', `use the bare trust domain name (${defaultTrustDomain})`);
+  }
+
+  const mode = text(env, 'DEFAULT_MODE') ?? 'strict';
+  if (mode !== 'strict' && mode !== 'audit') throw bad('DEFAULT_MODE', 'must be "strict" or "audit"');
+
+  const fetchOrigins = origins(env, 'FETCH_ALLOWED_ORIGINS', { httpsOnly: true });
+  const jku = origins(env, 'JKU_ALLOWED_ORIGINS', { httpsOnly: true });
+  const cors = origins(env, 'CORS_ALLOWED_ORIGINS', { httpsOnly: false, allowAny: true });
+
+  return {
+    bundles,
+    defaultTrustDomain,
+    defaultMode: mode,
+    fetchAllowedOrigins: new Set(fetchOrigins === '*' ? [] : (fetchOrigins ?? [])),
+    fetchTimeoutMs: positiveInt(env, 'FETCH_TIMEOUT_MS', 10_000, 60_000),
+    jkuAllowedOrigins: jku === '*' ? undefined : jku,
+    trustedKeys: trustedKeys(env),
+    cors: cors === undefined ? undefined : cors === '*' ? { any: true } : { any: false, origins: new Set(cors) },
+    rateLimit: rateLimit(env),
+    upstash: upstash(env),
+    storeTimeoutMs: positiveInt(env, 'STORE_TIMEOUT_MS', 2000, 30_000),
+  };
+}
