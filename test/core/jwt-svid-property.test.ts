@@ -91,7 +91,7 @@ describe('JWT-SVID validation, property-based', () => {
           (h.typ === undefined || h.typ === 'JWT' || h.typ === 'JOSE') &&
           !('x' in h) &&
           c.sub === 'spiffe://example.org/w' &&
-          (c.aud === AUD || (Array.isArray(c.aud) && c.aud.includes(AUD))) &&
+          (c.aud === AUD || (Array.isArray(c.aud) && (c.aud as string[]).includes(AUD))) &&
           c.exp === T + 60 &&
           (c.nbf === undefined || c.nbf <= T) &&
           (c.iat === undefined || c.iat <= T);
