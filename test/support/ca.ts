@@ -12,6 +12,8 @@ import { generateKeyPair, exportPrivateKeyPem, issueCertificate, type KeyAlgorit
 import { KeyUsage, ExtKeyUsage } from '../../shared/x509/types.js';
 import type { Certificate } from '../../shared/x509/types.js';
 import { parseCertificate } from '../../shared/x509/parse.js';
+import { getCrypto } from '../../shared/crypto.js';
+import { toArrayBuffer } from '../../shared/lib/encoding.js';
 
 export { KeyUsage, ExtKeyUsage };
 
@@ -228,4 +230,83 @@ function certOptions(o: IssueOptions, keys: CryptoKeyPair, lifetime: number, sub
     ...(o.serialNumber ? { serialNumber: o.serialNumber } : {}),
     ...(o.signatureHash ? { signatureHash: o.signatureHash } : {}),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// DER surgery for certificates no well-behaved issuer would produce (malformed, v1, odd times).
+// A deliberately simple reader, separate from the parser under test; valid input only.
+
+/** One TLV: header + content. */
+export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
+  const len = contents.reduce((n, c) => n + c.length, 0);
+  const head = len < 0x80 ? [tag, len] : len < 0x100 ? [tag, 0x81, len] : len < 0x10000 ? [tag, 0x82, len >> 8, len & 0xff] : [tag, 0x83, len >> 16, (len >> 8) & 0xff, len & 0xff];
+  const out = new Uint8Array(head.length + len);
+  out.set(head);
+  let o = head.length;
+  for (const c of contents) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** The TLVs inside the constructed TLV `der` (whole TLVs, headers included). */
+export function derChildren(der: Uint8Array): Uint8Array[] {
+  const header = (p: number) => {
+    let len = der[p + 1]!;
+    let h = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + der[p + 2 + i]!;
+      h += n;
+    }
+    return { h, len };
+  };
+  const outer = header(0);
+  const out: Uint8Array[] = [];
+  for (let p = outer.h; p < outer.h + outer.len; ) {
+    const { h, len } = header(p);
+    out.push(der.subarray(p, p + h + len));
+    p += h + len;
+  }
+  return out;
+}
+
+/** ECDSA raw r‖s → DER ECDSA-Sig-Value. */
+export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
+  const int = (b: Uint8Array) => {
+    let i = 0;
+    while (i < b.length - 1 && b[i] === 0) i++;
+    const v = b.subarray(i);
+    return tlv(0x02, ...(v[0]! & 0x80 ? [new Uint8Array([0]), v] : [v]));
+  };
+  const half = raw.length / 2;
+  return tlv(0x30, int(raw.subarray(0, half)), int(raw.subarray(half)));
+}
+
+export const ECDSA_SHA256_ALG = tlv(0x30, tlv(0x06, new Uint8Array([0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02])));
+
+/**
+ * Rebuilds `cert` after `edit` changes its tbsCertificate fields (version, serial, signature,
+ * issuer, validity, subject, spki, extensions — whole TLVs), then signs it with `signer`
+ * (an ECDSA P-256 key; SHA-256). `outerAlg` overrides the outer signatureAlgorithm.
+ */
+export async function rebuild(
+  cert: Uint8Array,
+  edit: (fields: Uint8Array[]) => Uint8Array[],
+  signer: CryptoKey,
+  options: { outerAlg?: Uint8Array; signature?: Uint8Array } = {},
+): Promise<Uint8Array> {
+  const [tbs, alg] = derChildren(cert);
+  const fields = edit(derChildren(tbs!).map((f) => f.slice()));
+  const newTbs = tlv(0x30, ...fields);
+  const raw = new Uint8Array(await getCrypto().subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signer, toArrayBuffer(newTbs)));
+  const sig = options.signature ?? ecdsaRawToDer(raw);
+  return tlv(0x30, newTbs, options.outerAlg ?? alg!, tlv(0x03, new Uint8Array([0]), sig));
+}
+
+/** A Time TLV: UTCTime when `text` has 13 characters, GeneralizedTime otherwise. */
+export function timeTlv(text: string): Uint8Array {
+  return tlv(text.length === 13 ? 0x17 : 0x18, new TextEncoder().encode(text));
 }
