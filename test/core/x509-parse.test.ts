@@ -62,7 +62,7 @@ describe('parseCertificate: fields', () => {
   it('keeps a private copy of the bytes', () => {
     const bytes = leafDer.slice();
     const c = parseCertificate(bytes);
-    bytes[bytes.length - 1] ^= 1;
+    bytes[bytes.length - 1]! ^= 1;
     expect(toHex(c.der)).toBe(toHex(leafDer));
   });
 

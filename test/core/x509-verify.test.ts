@@ -155,7 +155,7 @@ describe('path validation rules', () => {
     const leaf = await inter.issue();
     const tampered = leaf.der.slice();
     // a byte inside the serial number: still well-formed, no longer what the issuer signed
-    tampered[15] ^= 0x01;
+    tampered[15]! ^= 0x01;
     expect(await outcome({ leaf: tampered, intermediates: [inter.der], roots: [root.der] })).toBe('ERR_X509_SIGNATURE_INVALID');
 
     // same name and key identifier as the real intermediate, different key
