@@ -108,7 +108,9 @@ function expectedAudiences(audience: ValidateJwtSvidOptions['audience']): readon
  * const { id, claims } = await validateJwtSvid(bearer, bundles, { audience: 'spiffe://example.org/reports' })
  */
 export async function validateJwtSvid(token: string, bundleSource: BundleSource, options: ValidateJwtSvidOptions): Promise<ValidatedJwtSvid> {
-  const audiences = expectedAudiences(options?.audience);
+  if (!bundleSource || typeof bundleSource.getBundle !== 'function') throw new TrustError('ERR_INPUT_INVALID', 'jwtsvid: a bundle source is required');
+  if (options === null || typeof options !== 'object') throw new TrustError('ERR_INPUT_INVALID', 'jwtsvid: options with an audience are required');
+  const audiences = expectedAudiences(options.audience);
   const tolerance = options.clockTolerance ?? 0;
   if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance <= MAX_CLOCK_TOLERANCE)) {
     throw new TrustError('ERR_INPUT_INVALID', `jwtsvid: clockTolerance must be between 0 and ${MAX_CLOCK_TOLERANCE} seconds`);

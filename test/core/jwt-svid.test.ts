@@ -335,6 +335,11 @@ describe('validateJwtSvid rejects', () => {
     expect(await codeOf(validateJwtSvid(await token(), bundle, o as never))).toBe('ERR_INPUT_INVALID');
   });
 
+  it('missing bundle source or options', async () => {
+    expect(await codeOf(validateJwtSvid(await token(), undefined as never, opts))).toBe('ERR_INPUT_INVALID');
+    expect(await codeOf(validateJwtSvid(await token(), bundle, undefined as never))).toBe('ERR_INPUT_INVALID');
+  });
+
   it('does not leak engine messages', async () => {
     const err = await validateJwtSvid(await token('ES256', {}, { alg: 'HS256' }), bundle, opts).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/^jwtsvid: /);
