@@ -138,7 +138,9 @@ export class ParsedCertificate implements Certificate {
 
     const serialT = expect(der, p, end, TAG.INTEGER, E, 'serialNumber');
     if (checkInteger(der, serialT, E).negative) fail(E, 'negative serial number');
-    if (serialT.end - serialT.cs > 21) fail(E, 'serial number longer than 20 octets');
+    // RFC 5280 §4.1.2.2: at most 20 octets of value (21 encoded when a sign octet is needed)
+    const serialLen = serialT.end - serialT.cs;
+    if (serialLen > 21 || (serialLen === 21 && der[serialT.cs] !== 0)) fail(E, 'serial number longer than 20 octets');
     this.serialNumber = toHex(der.subarray(serialT.cs, serialT.end));
     p = serialT.end;
 
