@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: every speed target of issues 2, 3 and 4 measured in one run and printed as one
+ * table of ratios (absolute ops/s for context), each with its target and PASS/MISS. Exits 0 either
+ * way: the table is a report, not a gate. See docs/benchmarks.md.
+ *
+ *   npm run bench                     # everything (~2–3 min on 2 cores)
+ *   npm run bench -- --quick          # fewer rounds, 10k chains: a smoke run
+ *   npm run bench -- --only chain,agentcard --json out.json
+ */
+// @peculiar/x509 (the naive baseline, the test CA) needs the Reflect metadata API before it loads
+import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Report } from './lib/report.js';
+import type { CompareOptions } from './lib/timing.js';
+
+const SECTIONS = ['chain', 'memory', 'agentcard', 'worker'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+const only = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
+for (const s of only) if (!SECTIONS.includes(s as Section)) throw new Error(`bench: unknown section ${s}; one of ${SECTIONS.join(', ')}`);
+
+// heap figures need a full GC; `npm run bench` runs plain tsx, so expose gc from inside
+if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
+  setFlagsFromString('--expose-gc');
+  (globalThis as { gc?: unknown }).gc = runInNewContext('gc');
+}
+
+const timing: CompareOptions = values.quick ? { rounds: 3, minMs: 100 } : { rounds: 7, minMs: 250 };
+const report = new Report();
+const started = performance.now();
+
+console.log(
+  `cardtrust bench — Node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length}× ${cpus()[0]?.model.trim() ?? 'cpu'}, ${new Date().toISOString()}`,
+);
+console.log(
+  `timing: ${timing.rounds} interleaved rounds × ≥${timing.minMs} ms per variant after a warm-up round; ops/s are medians, ratios are medians of per-round ratios; one op in flight`,
+);
+
+async function section(name: Section, targets: readonly [string, string][], run: () => Promise<void>): Promise<void> {
+  if (!only.has(name)) return;
+  const t0 = performance.now();
+  process.stdout.write(`… ${name}`);
+  try {
+    await run();
+    process.stdout.write(` (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  } catch (err) {
+    process.stdout.write(` failed\n`);
+    const reason = err instanceof Error ? `${err.name}${'code' in err ? ` ${String(err.code)}` : ''}: ${err.message.split('\n')[0]}` : String(err);
+    // rows measured before the failure stand; only the targets still missing are marked
+    for (const [label, target] of targets) {
+      if (!report.rows.some((r) => r.section === name && r.status && r.label.startsWith(label))) report.notRun(name, label, target, reason);
+    }
+  }
+}
+
+const { chainFixture } = await import('./lib/fixtures.js');
+const fixture = await chainFixture();
+
+await section(
+  'chain',
+  [
+    ['cold / crypto floor', '≥ 0.5×'],
+    ['cold / naive', '≥ 3×'],
+    ['warm / cold', '≥ 20×'],
+  ],
+  async () => (await import('./chain.js')).chainRows(fixture, report, timing),
+);
+
+await section('memory', [['heap growth after', 'bounded']], async () =>
+  (await import('./heap.js')).heapRows(fixture, report, values.quick ? { chains: 10_000 } : {}),
+);
+
+await section(
+  'agentcard',
+  [
+    ['warm / floor warm', '≥ 0.7×'],
+    ['cold / floor cold', '≥ 0.7×'],
+  ],
+  async () => (await import('./agentcard.js')).agentCardRows(fixture, report, timing),
+);
+
+await section(
+  'worker',
+  [
+    ['bundle gzip size', '≤ 250 KiB'],
+    ['in-isolate CPU per request / direct call CPU', '≤ 1.5×'],
+    ['over-HTTP workerd CPU per request / direct call CPU', '≤ 1.5×'],
+  ],
+  async () => (await import('./worker.js')).workerRows(fixture, report, { quick: values.quick }),
+);
+
+console.log('');
+report.print();
+console.log('');
+report.summary();
+console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s. Absolute ops/s drift between runs and machines; the ratios are the result.`);
+if (values.json) writeFileSync(values.json, JSON.stringify({ node: process.version, date: new Date().toISOString(), timing, rows: report.rows }, null, 2) + '\n');
