@@ -14,27 +14,28 @@ export const KEY_FILE_MODE = 0o600;
 export const PUBLIC_FILE_MODE = 0o644;
 
 /**
- * Reads a UTF-8 text file named on the command line. `what` names it in the error
- * (exit 2, ERR_FILE_UNREADABLE) when it is missing, a directory, too large or not UTF-8.
+ * Reads a UTF-8 text file named on the command line. The error (exit 2, ERR_FILE_UNREADABLE) when
+ * it is missing, a directory, too large or not UTF-8 names it as `what` and `shown` (the path as
+ * the user typed it; default `path`).
  *
  * @example
- * const pem = await readTextFile('svid.pem', '--cert')
+ * const pem = await readTextFile(resolve(cwd, 'svid.pem'), '--cert', 'svid.pem')
  */
-export async function readTextFile(path: string, what: string): Promise<string> {
+export async function readTextFile(path: string, what: string, shown: string = path): Promise<string> {
   let bytes: Uint8Array;
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > MAX_INPUT_BYTES) return fail(`${what} ${path}: larger than ${MAX_INPUT_BYTES} bytes`);
+    if (info.size > MAX_INPUT_BYTES) return fail(`${what} ${shown}: larger than ${MAX_INPUT_BYTES} bytes`);
     bytes = await readFile(path);
   } catch (err) {
     if (err instanceof CliError) throw err;
-    return fail(`${what} ${path}: ${reason(err)}`, err);
+    return fail(`${what} ${shown}: ${reason(err)}`, err);
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (err) {
-    return fail(`${what} ${path}: not UTF-8 text`, err);
+    return fail(`${what} ${shown}: not UTF-8 text`, err);
   }
 }
 

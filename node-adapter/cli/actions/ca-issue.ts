@@ -8,6 +8,8 @@ import {
   issueCertificate,
   parseCertificate,
   parseSpiffeId,
+  TrustBundle,
+  verifyX509Svid,
 } from '../../../shared/index.js';
 import { optionalString, type ParsedArgs } from '../args.js';
 import { loadCa } from '../ca.js';
@@ -27,7 +29,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
   const id = await asInput('SPIFFE ID', () => parseSpiffeId(positionals[0]!));
   if (id.path === '') throw new CliError('ERR_SPIFFE_ID_INVALID', `an X509-SVID needs an ID with a path, e.g. ${id}/agent`, EXIT_USAGE);
   const ttlMs = parseDuration(optionalString(values, 'ttl') ?? DEFAULT_TTL);
-  const ca = await loadCa(caFiles(optionalString(values, 'dir') ?? DEFAULT_CA_DIR, io.cwd));
+  const ca = await loadCa(caFiles(optionalString(values, 'dir') ?? DEFAULT_CA_DIR, io.cwd), io.cwd);
   if (!id.memberOf(ca.trustDomain)) {
     throw new CliError('ERR_SPIFFE_ID_NOT_AUTHORIZED', `${id} is not in the CA's trust domain ${ca.trustDomain.name}`, EXIT_USAGE);
   }
@@ -55,6 +57,15 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
     extKeyUsage: [ExtKeyUsage.serverAuth, ExtKeyUsage.clientAuth],
     uris: [id.toString()],
   });
+
+  // Prove the SVID verifies against the CA's own bundle before writing it: a CA folder whose
+  // intermediate no longer chains to bundle.pem (edited, half-replaced) fails here, not at a peer.
+  try {
+    await verifyX509Svid([leaf.der, ca.intermediate], TrustBundle.fromPem(ca.trustDomain, ca.bundlePem));
+  } catch (err) {
+    const why = err instanceof TrustError ? err : new TrustError('ERR_INTERNAL', 'verification failed', { cause: err });
+    throw new TrustError(why.code, `the issued SVID does not verify against the CA's bundle: ${why.message}`, { cause: err });
+  }
 
   const out = svidFiles(caFiles(optionalString(values, 'dir') ?? DEFAULT_CA_DIR, io.cwd), id.path, optionalString(values, 'out'), io.cwd);
   try {

@@ -1,6 +1,5 @@
 /** `cardtrust card sign`: sign an AgentCard with an X509-SVID. */
 import type { Command } from '../command.js';
-import { EXIT_OK } from '../errors.js';
 
 export const cardSign: Command = {
   path: ['card', 'sign'],
@@ -32,7 +31,5 @@ Options:
 Example:
   cardtrust card sign card.json --cert svid.pem --key svid_key.pem -o card.signed.json
 `,
-  async run() {
-    return EXIT_OK;
-  },
+  run: (args, io) => import('../actions/card-sign.js').then((m) => m.run(args, io)),
 };

@@ -1,6 +1,5 @@
 /** `cardtrust card verify`: verify an AgentCard's signatures and the signer's identity. */
 import type { Command } from '../command.js';
-import { EXIT_OK } from '../errors.js';
 
 export const cardVerify: Command = {
   path: ['card', 'verify'],
@@ -41,7 +40,5 @@ Options:
 Example:
   cardtrust card verify card.signed.json --bundle .cardtrust/bundle.spiffe.json
 `,
-  async run() {
-    return EXIT_OK;
-  },
+  run: (args, io) => import('../actions/card-verify.js').then((m) => m.run(args, io)),
 };

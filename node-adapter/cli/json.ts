@@ -1,0 +1,20 @@
+/** JSON input files for the CLI. */
+import { TrustError } from '../../shared/index.js';
+
+/**
+ * Parses JSON text that must be an object (an AgentCard). Malformed JSON is ERR_JSON_MALFORMED
+ * (the parser's message, which may quote input, stays in `cause`).
+ *
+ * @example
+ * const card = parseJsonObject(await readTextFile('card.json', 'card'))
+ */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new TrustError('ERR_JSON_MALFORMED', 'not valid JSON', { cause: err });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
+  return value as Record<string, unknown>;
+}
