@@ -18,3 +18,5 @@ export * from './x509/index.js';
 export * from './ca/index.js';
 export * from './bundle/index.js';
 export * from './svid/index.js';
+export * from './jcs/index.js';
+export * from './agentcard/index.js';

@@ -1,0 +1,20 @@
+export { canonicalizeAgentCard } from './canonicalize.js';
+export { signAgentCard } from './sign.js';
+export { verifyAgentCard, DEFAULT_MAX_CARD_BYTES, DEFAULT_MAX_SIGNATURES, DEFAULT_MAX_X5C, DEFAULT_MAX_HEADER_BYTES } from './verify.js';
+export type {
+  AgentCardAlgorithm,
+  AgentCardHmacAlgorithm,
+  AgentCardBinding,
+  AgentCardJkuOptions,
+  AgentCardJwk,
+  AgentCardKeySet,
+  AgentCardLimits,
+  AgentCardMode,
+  AgentCardProfile,
+  AgentCardReport,
+  AgentCardSignatureReport,
+  AgentCardSigner,
+  JwksCache,
+  SignAgentCardOptions,
+  VerifyAgentCardOptions,
+} from './types.js';

@@ -1,0 +1,479 @@
+/**
+ * `verifyAgentCard`: every signature of an AgentCard checked against trust roots from the
+ * verifier's configuration only, with a report that says who signed, what vouched for them, which
+ * canonical profile the signature covers, and whether the signer is bound to the expected identity.
+ */
+import { TrustError } from '../errors.js';
+import { subtle } from '../crypto.js';
+import { b64urlDecode, toArrayBuffer, toHex, utf8 } from '../lib/encoding.js';
+import { parseSpiffeId, parseTrustDomain, type SpiffeId } from '../spiffe/id.js';
+import { matchId, matchMemberOf, type Matcher } from '../spiffe/match.js';
+import { verifyX509Svid } from '../svid/verify-x509-svid.js';
+import { importPublicKey, type JwsAlgorithm } from '../x509/import-public-key.js';
+import type { BundleSource } from '../bundle/source.js';
+import { ASYMMETRIC, HMAC, isAsymmetric, isHmac, type AlgInfo } from './lib/algorithms.js';
+import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } from './lib/header.js';
+import { checkJwkFor, importJwk } from './lib/jwk.js';
+import { allowedOrigins, checkJku, jwksKeys, jwksText } from './lib/jku.js';
+import { CardPayloads } from './lib/payloads.js';
+import { PROFILES, cleanCard, type AgentCardProfile } from './lib/profiles.js';
+import type {
+  AgentCardBinding,
+  AgentCardJkuOptions,
+  AgentCardJwk,
+  AgentCardKeySet,
+  AgentCardMode,
+  AgentCardReport,
+  AgentCardSignatureReport,
+  AgentCardSigner,
+  VerifyAgentCardOptions,
+} from './types.js';
+
+export const DEFAULT_MAX_CARD_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_SIGNATURES = 8;
+export const DEFAULT_MAX_X5C = 5;
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+/** Keys sharing one `kid` that are tried before giving up (a key set is configuration, but bounded work). */
+const MAX_KID_CANDIDATES = 4;
+
+type Obj = Record<string, unknown>;
+
+interface Config {
+  readonly mode: AgentCardMode;
+  readonly at: Date | undefined;
+  readonly bundles: BundleSource | undefined;
+  readonly keys: AgentCardKeySet | undefined;
+  readonly symmetricKeys: AgentCardKeySet | undefined;
+  readonly jku: AgentCardJkuOptions | undefined;
+  readonly origins: ReadonlySet<string> | undefined;
+  readonly trustDomain: string | undefined;
+  readonly expectedId: string | undefined;
+  /** The identity policy as matchers; empty when none was given. */
+  readonly policy: ReadonlyArray<{ readonly name: string; readonly match: Matcher }>;
+  readonly maxCardBytes: number;
+  readonly maxSignatures: number;
+  readonly maxX5c: number;
+  readonly maxHeaderBytes: number;
+}
+
+interface Entry {
+  readonly protected: string;
+  readonly signature: string;
+  readonly header?: Obj;
+}
+
+interface Outcome {
+  readonly report: AgentCardSignatureReport;
+  /** The signature verified over `profile` with a key from a configured trust root. */
+  readonly cryptoValid: boolean;
+  readonly profile?: AgentCardProfile;
+  readonly binding: AgentCardBinding;
+}
+
+const OPTION_NAMES = new Set(['bundles', 'keys', 'symmetricKeys', 'jku', 'trustDomain', 'expectedId', 'match', 'mode', 'at', 'limits']);
+const LIMIT_NAMES = new Set(['maxCardBytes', 'maxSignatures', 'maxX5c', 'maxHeaderBytes']);
+const JKU_NAMES = new Set(['allowedOrigins', 'fetch', 'timeoutMs', 'cache', 'maxBytes', 'ttlSeconds']);
+
+/**
+ * Verifies an AgentCard's signatures (A2A §8.4 detached JWS over the card's canonical form) and
+ * returns a report. A card is `verified` when at least one signature verifies with a key from a
+ * configured trust root, its canonical profile covers all of the card's data, and (strict mode)
+ * its signer is bound to the identity policy. Per-signature failures go into the report; a card
+ * that cannot be evaluated throws: not a JSON object or malformed `signatures` (ERR_CARD_MALFORMED),
+ * too large (ERR_CARD_TOO_LARGE), too many signatures (ERR_CARD_TOO_MANY_SIGNATURES). Invalid
+ * options throw too (ERR_INPUT_INVALID, ERR_TRUST_DOMAIN_INVALID, ERR_SPIFFE_ID_INVALID).
+ *
+ * @example
+ * const report = await verifyAgentCard(card, { bundles, trustDomain: 'example.org' })
+ * if (!report.verified) console.log(report.error?.code, report.signatures)
+ */
+export async function verifyAgentCard(card: unknown, options: VerifyAgentCardOptions = {}): Promise<AgentCardReport> {
+  const cfg = configure(options);
+  const obj = readCard(card, cfg.maxCardBytes);
+  const entries = readSignatures(obj, cfg.maxSignatures);
+  const payloads = new CardPayloads(obj, cleanCard(obj));
+  const base = payloads.get('jcs-clean')!; // throws ERR_CARD_MALFORMED for what JCS cannot encode
+
+  if (entries.length === 0) {
+    return {
+      verified: false,
+      mode: cfg.mode,
+      payloadSha256: await sha256Hex(base.bytes),
+      signatures: [],
+      binding: { status: 'not-checked' },
+      error: { code: 'ERR_CARD_UNSIGNED', message: 'the card has no signatures' },
+    };
+  }
+
+  const outcomes = await Promise.all(entries.map((entry, index) => evaluate(entry, index, payloads, cfg)));
+
+  let decider: Outcome | undefined;
+  let unsigned: string[] = [];
+  for (const rank of [0, 1, 2]) {
+    for (const o of outcomes) {
+      if (!o.cryptoValid) continue;
+      const u = payloads.unsigned(o.profile!);
+      const valid = o.report.status === 'valid';
+      if ((rank === 0 && valid && u.length === 0) || (rank === 1 && valid) || rank === 2) {
+        decider = o;
+        unsigned = u;
+        break;
+      }
+    }
+    if (decider) break;
+  }
+
+  const verified = decider !== undefined && decider.report.status === 'valid' && unsigned.length === 0;
+  let error: AgentCardReport['error'];
+  if (!verified) {
+    if (decider && decider.report.status === 'valid') {
+      error = { code: 'ERR_CARD_UNSIGNED_FIELDS', message: `the signature does not cover ${unsigned.length} field(s) of the card: ${unsigned.slice(0, 5).join(', ')}` };
+    } else if (decider) {
+      error = { code: 'ERR_CARD_SIGNER_NOT_BOUND', message: decider.binding.message ?? 'the signer is not bound to the expected identity' };
+    } else {
+      const first = outcomes[0]!.report;
+      error = { code: first.code ?? 'ERR_JWS_SIGNATURE_INVALID', message: first.message ?? 'no signature verified' };
+    }
+  }
+  const payload = decider ? payloads.get(decider.profile!)! : base;
+  return {
+    verified,
+    mode: cfg.mode,
+    payloadSha256: await sha256Hex(payload.bytes),
+    ...(decider ? { profile: decider.profile! } : {}),
+    ...(decider && unsigned.length > 0 ? { unsignedFields: unsigned } : {}),
+    signatures: outcomes.map((o) => o.report),
+    binding: decider ? decider.binding : { status: 'not-checked' },
+    ...(error ? { error } : {}),
+  };
+}
+
+// --- options and input -----------------------------------------------------------------------
+
+function invalidOption(message: string): TrustError {
+  return new TrustError('ERR_INPUT_INVALID', `verifyAgentCard: ${message}`);
+}
+
+function positiveInt(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw invalidOption(`${name} must be a positive integer`);
+  return value;
+}
+
+function keySet(value: unknown, name: string): AgentCardKeySet | undefined {
+  if (value === undefined) return undefined;
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'object' && k !== null && !Array.isArray(k))) {
+    throw invalidOption(`${name} must be { keys: JsonWebKey[] }`);
+  }
+  return value as AgentCardKeySet;
+}
+
+// A security option that is misspelled or malformed refuses to run (lesson 1), never falls back.
+function configure(options: VerifyAgentCardOptions): Config {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options must be an object');
+  for (const k of Object.keys(options)) if (!OPTION_NAMES.has(k)) throw invalidOption(`unknown option ${JSON.stringify(k)}`);
+  const limits = options.limits ?? {};
+  if (typeof limits !== 'object' || limits === null) throw invalidOption('limits must be an object');
+  for (const k of Object.keys(limits)) if (!LIMIT_NAMES.has(k)) throw invalidOption(`unknown limit ${JSON.stringify(k)}`);
+  const mode = options.mode ?? 'strict';
+  if (mode !== 'strict' && mode !== 'audit') throw invalidOption('mode must be "strict" or "audit"');
+  if (options.at !== undefined && !(options.at instanceof Date && Number.isFinite(options.at.getTime()))) throw invalidOption('at must be a valid Date');
+  if (options.bundles !== undefined && typeof options.bundles?.getBundle !== 'function') throw invalidOption('bundles must be a BundleSource');
+  if (options.match !== undefined && typeof options.match !== 'function') throw invalidOption('match must be a function');
+
+  const policy: Array<{ name: string; match: Matcher }> = [];
+  let trustDomain: string | undefined;
+  if (options.trustDomain !== undefined) {
+    trustDomain = parseTrustDomain(String(options.trustDomain)).name;
+    policy.push({ name: `trust domain ${trustDomain}`, match: matchMemberOf(trustDomain) });
+  }
+  let expectedId: string | undefined;
+  if (options.expectedId !== undefined) {
+    expectedId = parseSpiffeId(String(options.expectedId)).toString();
+    policy.push({ name: `ID ${expectedId}`, match: matchId(expectedId) });
+  }
+  if (options.match) policy.push({ name: 'the match policy', match: options.match });
+
+  let origins: Set<string> | undefined;
+  const jku = options.jku;
+  if (jku !== undefined) {
+    if (typeof jku !== 'object' || jku === null) throw invalidOption('jku must be an object');
+    for (const k of Object.keys(jku)) if (!JKU_NAMES.has(k)) throw invalidOption(`unknown jku option ${JSON.stringify(k)}`);
+    origins = allowedOrigins(jku.allowedOrigins);
+    if (jku.fetch !== undefined && typeof jku.fetch !== 'function') throw invalidOption('jku.fetch must be a function');
+    positiveInt(jku.timeoutMs, 'jku.timeoutMs', 1);
+    positiveInt(jku.maxBytes, 'jku.maxBytes', 1);
+    positiveInt(jku.ttlSeconds, 'jku.ttlSeconds', 1);
+    if (jku.cache !== undefined && (typeof jku.cache?.get !== 'function' || typeof jku.cache?.set !== 'function')) throw invalidOption('jku.cache must be a JwksCache');
+  }
+
+  return {
+    mode,
+    at: options.at,
+    bundles: options.bundles,
+    keys: keySet(options.keys, 'keys'),
+    symmetricKeys: keySet(options.symmetricKeys, 'symmetricKeys'),
+    jku,
+    origins,
+    trustDomain,
+    expectedId,
+    policy,
+    maxCardBytes: positiveInt(limits.maxCardBytes, 'limits.maxCardBytes', DEFAULT_MAX_CARD_BYTES),
+    maxSignatures: positiveInt(limits.maxSignatures, 'limits.maxSignatures', DEFAULT_MAX_SIGNATURES),
+    maxX5c: positiveInt(limits.maxX5c, 'limits.maxX5c', DEFAULT_MAX_X5C),
+    maxHeaderBytes: positiveInt(limits.maxHeaderBytes, 'limits.maxHeaderBytes', DEFAULT_MAX_HEADER_BYTES),
+  };
+}
+
+function isPlainObject(v: unknown): v is Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** UTF-8 length of a string, without encoding it when its UTF-16 length already decides. */
+function utf8Length(s: string, limit: number): number {
+  if (s.length > limit) return s.length; // every code unit is at least one byte
+  if (s.length * 3 <= limit) return s.length; // at most three bytes per code unit: within the limit either way
+  return utf8.encode(s).length;
+}
+
+function readCard(card: unknown, maxBytes: number): Obj {
+  let text: string;
+  let value: unknown = card;
+  if (typeof card === 'string') {
+    text = card;
+  } else {
+    try {
+      text = JSON.stringify(card) ?? '';
+    } catch (err) {
+      throw new TrustError('ERR_CARD_MALFORMED', 'the AgentCard is not JSON-serializable', { cause: err });
+    }
+  }
+  if (utf8Length(text, maxBytes) > maxBytes) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${maxBytes} bytes`);
+  if (typeof card === 'string') {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new TrustError('ERR_JSON_MALFORMED', 'the AgentCard is not valid JSON', { cause: err });
+    }
+  }
+  if (!isPlainObject(value)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
+  return value;
+}
+
+function readSignatures(card: Obj, max: number): Entry[] {
+  const list = card['signatures'];
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw new TrustError('ERR_CARD_MALFORMED', '"signatures" must be an array');
+  if (list.length > max) throw new TrustError('ERR_CARD_TOO_MANY_SIGNATURES', `the card has ${list.length} signatures, limit ${max}`);
+  return list.map((e, i) => {
+    if (!isPlainObject(e) || typeof e['protected'] !== 'string' || typeof e['signature'] !== 'string') {
+      throw new TrustError('ERR_CARD_MALFORMED', `signatures[${i}] must be an object with string "protected" and "signature"`);
+    }
+    const header = e['header'];
+    if (header !== undefined && !isPlainObject(header)) throw new TrustError('ERR_CARD_MALFORMED', `signatures[${i}].header must be a JSON object`);
+    return header === undefined ? { protected: e['protected'], signature: e['signature'] } : { protected: e['protected'], signature: e['signature'], header };
+  });
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await subtle().digest('SHA-256', toArrayBuffer(bytes))));
+}
+
+// --- one signature ----------------------------------------------------------------------------
+
+interface Resolved {
+  readonly keySource: 'x5c' | 'kid' | 'jku';
+  readonly trustRoot: string;
+  /** Keys to try, in order; each is checked against the algorithm before use. */
+  readonly keys: ReadonlyArray<() => Promise<CryptoKey>>;
+  readonly id?: SpiffeId;
+  readonly signer?: () => Promise<AgentCardSigner>;
+}
+
+async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg: Config): Promise<Outcome> {
+  const report: { -readonly [K in keyof AgentCardSignatureReport]: AgentCardSignatureReport[K] } = { index, status: 'invalid' };
+  try {
+    const h = parseProtectedHeader(entry.protected, cfg.maxHeaderBytes, cfg.maxX5c);
+    if (h.kid !== undefined) report.kid = h.kid;
+    report.alg = h.alg;
+    if (entry.header) checkUnprotectedHeader(entry.header, entry.protected, cfg.maxHeaderBytes);
+    const info = algorithm(h.alg, cfg);
+    const signature = b64urlDecode(entry.signature, 'ERR_JWS_MALFORMED');
+
+    const resolved = await resolveKey(h, info, cfg);
+    report.keySource = resolved.keySource;
+    report.trustRoot = resolved.trustRoot;
+
+    let profile: AgentCardProfile | undefined;
+    let firstError: unknown;
+    for (const getKey of resolved.keys) {
+      let key: CryptoKey;
+      try {
+        key = await getKey();
+      } catch (err) {
+        firstError ??= err;
+        continue;
+      }
+      // after the key, so that a key that cannot do this algorithm is reported as the mismatch it is
+      if (info.sigLen !== undefined && signature.length !== info.sigLen) {
+        throw new TrustError('ERR_JWS_SIGNATURE_INVALID', `jws: a ${h.alg} signature is ${info.sigLen} bytes, not ${signature.length}`);
+      }
+      profile = await verifyOverProfiles(info, key, signature, entry.protected, payloads);
+      if (profile) break;
+      firstError ??= new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
+    }
+    if (!profile) throw firstError ?? new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
+
+    report.profile = profile;
+    if (resolved.signer) report.signer = await resolved.signer();
+    const binding = bind(resolved, cfg);
+    const ok = binding.status === 'bound' || (binding.status === 'not-checked' && resolved.keySource !== 'x5c');
+    if (ok || cfg.mode === 'audit') {
+      report.status = 'valid';
+    } else {
+      report.code = 'ERR_CARD_SIGNER_NOT_BOUND';
+      report.message = binding.message ?? 'the signer is not bound to the expected identity';
+    }
+    return { report: freeze(report), cryptoValid: true, profile, binding };
+  } catch (err) {
+    const e = err instanceof TrustError ? err : new TrustError('ERR_INTERNAL', 'signature evaluation failed', { cause: err });
+    report.code = e.code;
+    report.message = e.message;
+    return { report: freeze(report), cryptoValid: false, binding: { status: 'not-checked' } };
+  }
+}
+
+function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
+  // stable member order in JSON output
+  const { index, kid, alg, status, code, message, keySource, trustRoot, signer, profile } = r;
+  return {
+    index,
+    ...(kid === undefined ? {} : { kid }),
+    ...(alg === undefined ? {} : { alg }),
+    status,
+    ...(code === undefined ? {} : { code }),
+    ...(message === undefined ? {} : { message }),
+    ...(keySource === undefined ? {} : { keySource }),
+    ...(trustRoot === undefined ? {} : { trustRoot }),
+    ...(signer === undefined ? {} : { signer }),
+    ...(profile === undefined ? {} : { profile }),
+  };
+}
+
+function algorithm(alg: string, cfg: Config): AlgInfo {
+  if (isAsymmetric(alg)) return ASYMMETRIC[alg];
+  if (isHmac(alg)) {
+    // a shared secret proves nothing about who signed unless the verifier chose to hold one
+    if (!cfg.symmetricKeys) throw new TrustError('ERR_JWS_ALGORITHM_NOT_ALLOWED', `jws: ${alg} needs an explicit symmetric key set`);
+    return HMAC[alg];
+  }
+  throw new TrustError('ERR_JWS_ALGORITHM_NOT_ALLOWED', `jws: algorithm ${JSON.stringify(alg.slice(0, 20))} is not allowed`);
+}
+
+async function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Promise<Resolved> {
+  if (info.kty === 'oct') {
+    return fromKeySet(h, info, cfg.symmetricKeys!, 'kid', `symmetric:${h.kid ?? ''}`);
+  }
+  if (h.x5c) {
+    if (!cfg.bundles) throw new TrustError('ERR_BUNDLE_NOT_FOUND', 'x5c: no trust bundles are configured');
+    const svid = await verifyX509Svid(h.x5c, cfg.bundles, cfg.at === undefined ? {} : { at: cfg.at });
+    const leaf = svid.chain[0]!;
+    return {
+      keySource: 'x5c',
+      trustRoot: `spiffe-bundle:${svid.id.trustDomain.name}`,
+      keys: [() => importPublicKey(leaf, h.alg as JwsAlgorithm)],
+      id: svid.id,
+      signer: async () => ({
+        spiffeId: svid.id.toString(),
+        trustDomain: svid.id.trustDomain.name,
+        chainFingerprints: await Promise.all(svid.chain.map((c) => c.fingerprint())),
+        notAfter: leaf.notAfter.toISOString(),
+      }),
+    };
+  }
+  // a pinned key set answers before any network: kid selects among configured keys only
+  if (h.kid !== undefined && cfg.keys && cfg.keys.keys.some((k) => k.kid === h.kid)) {
+    return fromKeySet(h, info, cfg.keys, 'kid', `keyset:${h.kid}`);
+  }
+  if (h.jku !== undefined) {
+    const url = checkJku(h.jku, cfg.origins);
+    if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: a jku signature needs a "kid"');
+    const keys = jwksKeys(await jwksText(url, cfg.jku!));
+    return fromKeySet(h, info, { keys }, 'jku', `jku:${url}`);
+  }
+  if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: no x5c, kid or jku names the key');
+  throw new TrustError('ERR_JWS_KEY_NOT_FOUND', `jws: no configured key has kid ${JSON.stringify(h.kid.slice(0, 80))}`);
+}
+
+function fromKeySet(h: ProtectedHeader, info: AlgInfo, set: AgentCardKeySet, keySource: 'kid' | 'jku', trustRoot: string): Resolved {
+  if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: the header has no "kid"');
+  const candidates = set.keys.filter((k) => k.kid === h.kid).slice(0, MAX_KID_CANDIDATES);
+  if (candidates.length === 0) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', `jws: no key has kid ${JSON.stringify(h.kid.slice(0, 80))}`);
+  // check every candidate first, so a type mismatch is reported as such and not as a bad signature
+  const usable: AgentCardJwk[] = [];
+  let firstError: unknown;
+  for (const k of candidates) {
+    try {
+      checkJwkFor(k, h.alg, info);
+      usable.push(k);
+    } catch (err) {
+      firstError ??= err;
+    }
+  }
+  if (usable.length === 0) throw firstError;
+  return { keySource, trustRoot, keys: usable.map((k) => () => importJwk(k, h.alg, info)) };
+}
+
+async function verifyOverProfiles(info: AlgInfo, key: CryptoKey, signature: Uint8Array, protectedB64: string, payloads: CardPayloads): Promise<AgentCardProfile | undefined> {
+  const tried = new Set<string>();
+  for (const profile of PROFILES) {
+    const p = payloads.get(profile);
+    if (!p || tried.has(p.text)) continue;
+    tried.add(p.text);
+    const input = utf8.encode(`${protectedB64}.${p.b64}`);
+    let ok: boolean;
+    try {
+      ok = await subtle().verify(info.params, key, toArrayBuffer(signature), toArrayBuffer(input));
+    } catch (err) {
+      throw new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature could not be checked', { cause: err });
+    }
+    if (ok) return profile;
+  }
+  return undefined;
+}
+
+function bind(resolved: Resolved, cfg: Config): AgentCardBinding {
+  const policy = {
+    ...(cfg.trustDomain === undefined ? {} : { trustDomain: cfg.trustDomain }),
+    ...(cfg.expectedId === undefined ? {} : { expectedId: cfg.expectedId }),
+  };
+  if (!resolved.id) {
+    if (cfg.policy.length === 0) return { status: 'not-checked' };
+    return {
+      status: 'unbound',
+      ...policy,
+      code: 'ERR_CARD_SIGNER_NOT_BOUND',
+      message: `a ${resolved.keySource} key has no SPIFFE identity to bind to ${cfg.policy.map((p) => p.name).join(' and ')}`,
+    };
+  }
+  if (cfg.policy.length === 0) {
+    return {
+      status: 'not-checked',
+      code: 'ERR_CARD_SIGNER_NOT_BOUND',
+      message: 'no identity policy (trustDomain, expectedId or match) to bind the x5c signer to',
+    };
+  }
+  for (const p of cfg.policy) {
+    try {
+      p.match(resolved.id);
+    } catch (err) {
+      const why = err instanceof TrustError ? err.message : 'the match policy failed';
+      return { status: 'unbound', ...policy, code: 'ERR_CARD_SIGNER_NOT_BOUND', message: `signer ${resolved.id.toString()} does not satisfy ${p.name}: ${why}` };
+    }
+  }
+  return { status: 'bound', ...policy };
+}
+
