@@ -1,0 +1,187 @@
+// POST /v1/agent-cards/verify through the worker's entry, with cards signed by test CAs inside
+// workerd: valid, tampered, wrong and unknown trust domains (strict and audit), expired chains,
+// pinned keys by kid, and jku key sets from an allowlisted origin.
+import { beforeAll, describe, expect, it } from 'vitest';
+import worker from '../../workers/index.js';
+import { signAgentCard, type AgentCardReport } from '../../shared/agentcard/index.js';
+import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js';
+import { generateKeyPair } from '../../shared/ca/index.js';
+import { TestCA, type SVID } from '../support/ca.js';
+import { scriptOrigin, unique } from './helpers.js';
+
+const ctx = {} as ExecutionContext;
+const HOUR = 3600_000;
+
+export const CARD = {
+  name: 'Weather agent',
+  description: 'Answers weather questions',
+  supportedInterfaces: [{ url: 'https://weather.example.org/a2a/v1', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+  version: '1.0.0',
+  capabilities: { streaming: true },
+  defaultInputModes: ['text/plain'],
+  defaultOutputModes: ['text/plain'],
+  skills: [{ id: 'forecast', name: 'Forecast', description: 'Forecasts', tags: ['weather'] }],
+};
+
+let env: Record<string, string>;
+let svid: SVID;
+let partnerSvid: SVID;
+let strangerSvid: SVID;
+let expiredSvid: SVID;
+let pinned: CryptoKeyPair;
+let pinnedJwk: JsonWebKey;
+
+beforeAll(async () => {
+  const root = await TestCA.create({ trustDomain: 'example.org' });
+  const inter = await root.childCA();
+  svid = await inter.issueSVID('spiffe://example.org/agent/weather');
+  expiredSvid = await inter.issueSVID('spiffe://example.org/agent/old', { notBefore: new Date(Date.now() - 48 * HOUR), notAfter: new Date(Date.now() - 24 * HOUR) });
+  const partner = await TestCA.create({ trustDomain: 'partner.test' });
+  partnerSvid = await (await partner.childCA()).issueSVID('spiffe://partner.test/agent/p');
+  const stranger = await TestCA.create({ trustDomain: 'stranger.test' });
+  strangerSvid = await stranger.issueSVID('spiffe://stranger.test/agent/s');
+  pinned = await generateKeyPair('P-256');
+  pinnedJwk = { ...(await crypto.subtle.exportKey('jwk', pinned.publicKey)), kid: 'pinned-1' };
+  delete pinnedJwk.key_ops;
+  delete pinnedJwk.ext;
+  env = {
+    TRUST_BUNDLES: JSON.stringify({
+      'example.org': JSON.parse(serializeSpiffeBundle(new TrustBundle('example.org', { x509Authorities: [root.der] }))),
+      'partner.test': partner.pem,
+    }),
+    DEFAULT_TRUST_DOMAIN: 'example.org',
+    TRUSTED_KEYS: JSON.stringify({ keys: [pinnedJwk] }),
+  };
+});
+
+async function verify(body: unknown, e: Record<string, string> = env): Promise<{ status: number; report: AgentCardReport & { error?: { code: string } } }> {
+  const res = await worker.fetch(
+    new Request('https://cardtrust.test/v1/agent-cards/verify', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    e,
+    ctx,
+  );
+  return { status: res.status, report: (await res.json()) as AgentCardReport };
+}
+
+const signWith = (s: SVID, card: object = CARD): Promise<Record<string, unknown>> =>
+  signAgentCard(card, { privateKey: s.privateKey, certificateChain: s.pem });
+
+describe('POST /v1/agent-cards/verify', () => {
+  it('verifies a card signed with an SVID of the default trust domain', async () => {
+    const { status, report } = await verify(await signWith(svid));
+    expect(status).toBe(200);
+    expect(report.verified).toBe(true);
+    expect(report.mode).toBe('strict');
+    expect(report.payloadSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.binding).toMatchObject({ status: 'bound', trustDomain: 'example.org' });
+    expect(report.signatures[0]).toMatchObject({
+      status: 'valid',
+      keySource: 'x5c',
+      trustRoot: 'spiffe-bundle:example.org',
+      signer: { spiffeId: 'spiffe://example.org/agent/weather', trustDomain: 'example.org' },
+    });
+  });
+
+  it('accepts the {card, policy} form with an expected ID', async () => {
+    const card = await signWith(svid);
+    expect((await verify({ card, policy: { expectedId: 'spiffe://example.org/agent/weather' } })).report.verified).toBe(true);
+    const other = await verify({ card, policy: { expectedId: 'spiffe://example.org/agent/other' } });
+    expect(other.status).toBe(200);
+    expect(other.report.verified).toBe(false);
+    expect(other.report.binding.status).toBe('unbound');
+  });
+
+  it.each([
+    ['a signed field', (c: Record<string, unknown>) => ({ ...c, description: 'Answers weather questions!' })],
+    ['a nested field', (c: Record<string, unknown>) => ({ ...c, supportedInterfaces: [{ url: 'https://attacker.example/a2a', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }] })],
+    ['an added field', (c: Record<string, unknown>) => ({ ...c, iconUrl: 'https://attacker.example/i.png' })],
+    ['the signature', (c: Record<string, unknown>) => {
+      const [sig] = c.signatures as { protected: string; signature: string }[];
+      const flipped = (sig!.signature[0] === 'A' ? 'B' : 'A') + sig!.signature.slice(1);
+      return { ...c, signatures: [{ ...sig, signature: flipped }] };
+    }],
+  ])('rejects a card with tampered %s (200, verified false)', async (_n, tamper) => {
+    const { status, report } = await verify(tamper(await signWith(svid)));
+    expect(status).toBe(200);
+    expect(report.verified).toBe(false);
+  });
+
+  it('an unsigned card is reported, not an error', async () => {
+    const { status, report } = await verify(CARD);
+    expect(status).toBe(200);
+    expect(report.verified).toBe(false);
+  });
+
+  it('wrong trust domain: strict mode rejects, audit mode reports the unbound signer', async () => {
+    const card = await signWith(partnerSvid);
+    const strict = await verify(card);
+    expect(strict.report.verified).toBe(false);
+    expect(strict.report.signatures[0]).toMatchObject({ signer: { trustDomain: 'partner.test' } });
+    expect(strict.report.binding).toMatchObject({ status: 'unbound', trustDomain: 'example.org' });
+    const audit = await verify({ card, policy: { mode: 'audit' } });
+    expect(audit.report.mode).toBe('audit');
+    expect(audit.report.verified).toBe(true);
+    expect(audit.report.binding.status).toBe('unbound');
+    // and bound when the policy names its trust domain
+    expect((await verify({ card, policy: { trustDomain: 'partner.test' } })).report.verified).toBe(true);
+  });
+
+  it('DEFAULT_MODE=audit applies to requests without a policy', async () => {
+    const { report } = await verify(await signWith(partnerSvid), { ...env, DEFAULT_MODE: 'audit' });
+    expect(report).toMatchObject({ mode: 'audit', verified: true });
+  });
+
+  it('unknown trust domain (no bundle configured): not verified', async () => {
+    const { status, report } = await verify({ card: await signWith(strangerSvid), policy: { trustDomain: 'stranger.test' } });
+    expect(status).toBe(200);
+    expect(report.verified).toBe(false);
+    expect(report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_BUNDLE_NOT_FOUND' });
+  });
+
+  it('expired signer chain: not verified', async () => {
+    const { report } = await verify(await signWith(expiredSvid));
+    expect(report.verified).toBe(false);
+    expect(report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_X509_EXPIRED' });
+  });
+
+  // A pinned key has no SPIFFE identity: it verifies a card when no trust domain is in effect,
+  // and cannot satisfy a trust-domain binding in strict mode (docs/worker.md).
+  it('a pinned key selected by kid (TRUSTED_KEYS)', async () => {
+    const { DEFAULT_TRUST_DOMAIN: _, ...noDefaultTd } = env;
+    const card = await signAgentCard(CARD, { privateKey: pinned.privateKey, kid: 'pinned-1' });
+    const { report } = await verify(card, noDefaultTd);
+    expect(report.verified).toBe(true);
+    expect(report.signatures[0]).toMatchObject({ status: 'valid', keySource: 'kid', trustRoot: 'keyset:pinned-1' });
+    const bound = await verify(card);
+    expect(bound.report.verified).toBe(false);
+    expect(bound.report.binding).toMatchObject({ status: 'unbound', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+    expect((await verify({ card, policy: { mode: 'audit' } })).report.verified).toBe(true);
+    const unknownKid = await signAgentCard(CARD, { privateKey: pinned.privateKey, kid: 'nope' });
+    expect((await verify(unknownKid, noDefaultTd)).report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_JWS_KEY_NOT_FOUND' });
+  });
+
+  it('jku: only from JKU_ALLOWED_ORIGINS, fetched through the worker', async () => {
+    const origin = `https://${unique('keys')}.test`;
+    const keys = await generateKeyPair('P-256');
+    const jwk = { ...(await crypto.subtle.exportKey('jwk', keys.publicKey)), kid: 'jku-1' };
+    delete jwk.key_ops;
+    delete jwk.ext;
+    await scriptOrigin(origin, { '/jwks.json': { body: { keys: [jwk] } } });
+    const card = await signAgentCard(CARD, { privateKey: keys.privateKey, kid: 'jku-1', jku: `${origin}/jwks.json` });
+    const { DEFAULT_TRUST_DOMAIN: _, ...noDefaultTd } = env;
+    const allowed = await verify(card, { ...noDefaultTd, JKU_ALLOWED_ORIGINS: origin });
+    expect(allowed.report.verified).toBe(true);
+    expect(allowed.report.signatures[0]).toMatchObject({ keySource: 'jku', trustRoot: `jku:${origin}/jwks.json` });
+    const refused = await verify(card, noDefaultTd);
+    expect(refused.report.verified).toBe(false);
+    expect(refused.report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_JKU_NOT_ALLOWED' });
+  });
+
+  it('cards that cannot be evaluated are 4xx', async () => {
+    const card = await signWith(svid);
+    const many = { ...card, signatures: Array.from({ length: 9 }, () => (card.signatures as unknown[])[0]) };
+    const res = await verify(many);
+    expect(res.status).toBe(422);
+    expect(res.report).toMatchObject({ error: { code: 'ERR_CARD_TOO_MANY_SIGNATURES' } });
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The verification service as one Fetch-API app (`Request` → `Response`), routed with itty-router.
+ * Runtime specifics stay outside: the Worker entry (`index.ts`) turns `env` into a config, and a
+ * Node bridge or a benchmark can build the same app with {@link createApp}.
+ */
+import { Router, type IRequest } from 'itty-router';
+import { TrustError } from '../shared/errors.js';
+import type { WorkerConfig } from './config.js';
+import type { AppContext } from './context.js';
+import { isPreflight, preflight, withCors } from './http/cors.js';
+import { errorBody, errorResponse } from './http/respond.js';
+import { bundleRoute } from './routes/bundles.js';
+import { healthRoute } from './routes/health.js';
+import { fetchRoute, verifyRoute } from './routes/verify.js';
+import { createStores, type WorkerStores } from './stores/create-stores.js';
+import { cardVerifier } from './verify-card.js';
+
+export interface AppDeps {
+  config: WorkerConfig;
+  /** Default: built from `config` (Upstash when configured, otherwise in memory). */
+  stores?: WorkerStores;
+  /** Outbound fetch for agent cards and `jku`; default the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Verification time; default the wall clock. */
+  now?: () => Date;
+  /** The rate-limit identity of a request; default `CF-Connecting-IP` (Cloudflare's client address). */
+  clientId?: (request: Request) => string;
+}
+
+export interface App {
+  fetch(request: Request): Promise<Response>;
+  readonly context: AppContext;
+}
+
+const defaultClientId = (request: Request): string => request.headers.get('cf-connecting-ip') ?? 'unknown';
+
+/**
+ * Builds the app.
+ *
+ * @example
+ * const app = createApp({ config: parseWorkerConfig(env) });
+ * const res = await app.fetch(new Request('https://verify.example/healthz'));
+ */
+export function createApp(deps: AppDeps): App {
+  const config = deps.config;
+  const stores = deps.stores ?? createStores({
+    ...(config.upstash ? { upstash: { ...config.upstash, timeoutMs: config.storeTimeoutMs } } : {}),
+    ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+  });
+  const fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
+  const now = deps.now ?? (() => new Date());
+  const clientId = deps.clientId ?? defaultClientId;
+  const context: AppContext = { config, stores, fetch: fetchFn, now, verify: cardVerifier(config, stores, fetchFn, now) };
+
+  const router = Router<IRequest, [AppContext]>();
+  router.get('/healthz', (_req, app) => healthRoute(app));
+  router.post('/v1/agent-cards/verify', (req, app) => verifyRoute(req, app));
+  router.post('/v1/agent-cards/fetch', (req, app) => fetchRoute(req, app));
+  router.get('/v1/bundles/:trustDomain', (req, app) => bundleRoute(req, app, req.params.trustDomain ?? ''));
+
+  /** Methods registered for a path, in registration order (empty: no such route). */
+  const methodsFor = (pathname: string): string[] => {
+    const methods: string[] = [];
+    for (const [method, pattern] of router.routes) if (pattern.test(pathname) && !methods.includes(method)) methods.push(method);
+    return methods;
+  };
+  const allowHeader = (methods: string[]): string =>
+    [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+
+  const limit = async (request: Request): Promise<Response | undefined> => {
+    if (!stores.limiter) return undefined;
+    const r = await stores.limiter.limit(clientId(request));
+    if (r.success) return undefined;
+    const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
+    return errorBody('ERR_RATE_LIMITED', 'too many requests; retry later', { 'retry-after': String(retryAfter) });
+  };
+
+  const handle = async (request: Request): Promise<Response> => {
+    if (isPreflight(request)) return preflight(config.cors, request);
+    const { pathname } = new URL(request.url);
+    const methods = methodsFor(pathname);
+    if (methods.length === 0) throw new TrustError('ERR_ROUTE_NOT_FOUND', `no route for ${pathname}`);
+    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: allowHeader(methods) } });
+    const head = request.method === 'HEAD' && methods.includes('GET');
+    if (!head && !methods.includes(request.method)) {
+      return errorBody('ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}`, { allow: allowHeader(methods) });
+    }
+    if (pathname.startsWith('/v1/')) {
+      const limited = await limit(request);
+      if (limited) return limited;
+    }
+    const routed = head ? new Request(request.url, { method: 'GET', headers: request.headers }) : request;
+    const response = (await router.fetch(routed, context)) as Response | undefined;
+    if (!response) throw new TrustError('ERR_ROUTE_NOT_FOUND', `no route for ${pathname}`);
+    return head ? new Response(null, response) : response;
+  };
+
+  return {
+    context,
+    async fetch(request: Request): Promise<Response> {
+      let response: Response;
+      try {
+        response = await handle(request);
+      } catch (err) {
+        response = errorResponse(err);
+      }
+      return withCors(config.cors, request, response);
+    },
+  };
+}
