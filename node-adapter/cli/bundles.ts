@@ -6,7 +6,7 @@
  * verified: a signer must not choose which trust domain a root vouches for.
  */
 import { resolve } from 'node:path';
-import { BundleSet, TrustBundle, TrustError, parseBundle, type TrustDomain } from '../../shared/index.js';
+import { BundleSet, TrustBundle, TrustError, parseBundle, type TrustDomain } from './core.js';
 import { asInput, usageError } from './errors.js';
 import { readTextFile } from './files.js';
 import { bundleTrustDomain } from './trust-domain.js';

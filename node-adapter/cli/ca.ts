@@ -1,5 +1,5 @@
 /** Loading the dev CA that `cardtrust ca init` wrote, for `ca issue`. */
-import { TrustError, parseCertificate, parseCertificates, type Certificate, type TrustDomain } from '../../shared/index.js';
+import { TrustError, parseCertificate, parseCertificates, type Certificate, type TrustDomain } from './core.js';
 import { asInput, CliError, EXIT_USAGE } from './errors.js';
 import { readTextFile } from './files.js';
 import { displayPath } from './format.js';

@@ -1,5 +1,5 @@
 /** JSON input files for the CLI. */
-import { TrustError } from '../../shared/index.js';
+import { TrustError } from './core.js';
 
 /**
  * Parses JSON text that must be an object (an AgentCard). Malformed JSON is ERR_JSON_MALFORMED

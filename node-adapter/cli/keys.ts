@@ -1,5 +1,5 @@
 /** Private keys from PEM files, imported for the certificate they belong to. */
-import { TrustError, decodePemBlocks, getCrypto, type Certificate } from '../../shared/index.js';
+import { TrustError, decodePemBlocks, getCrypto, type Certificate } from './core.js';
 
 /**
  * Imports a PKCS#8 PEM private key (`-----BEGIN PRIVATE KEY-----`) for signing, with the algorithm

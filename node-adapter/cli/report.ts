@@ -1,5 +1,5 @@
 /** The readable form of an AgentCard verification report (`cardtrust card verify` without --json). */
-import type { AgentCardReport, AgentCardSignatureReport } from '../../shared/index.js';
+import type { AgentCardReport, AgentCardSignatureReport } from './core.js';
 
 /**
  * Renders a report for people: each signature with its status, alg, kid, key source and trust

@@ -1,5 +1,5 @@
 /** The trust domain a CA certificate or a bundle speaks for, read from the verifier's own files. */
-import { TrustError, parseSpiffeId, type Certificate, type TrustDomain } from '../../shared/index.js';
+import { TrustError, parseSpiffeId, type Certificate, type TrustDomain } from './core.js';
 
 /**
  * The trust domain named by a CA certificate's SPIFFE URI SAN (`spiffe://<td>`, no path), as

@@ -1,5 +1,5 @@
 /** `cardtrust card sign`: sign an AgentCard with an X509-SVID. */
-import { TrustError, parseCertificates, signAgentCard } from '../../../shared/index.js';
+import { TrustError, parseCertificates, signAgentCard } from '../core.js';
 import { optionalString, requireString, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../command.js';
 import { asInput, EXIT_OK, usageError, type ExitCode } from '../errors.js';

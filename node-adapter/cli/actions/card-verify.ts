@@ -1,6 +1,6 @@
 /** `cardtrust card verify`: verify an AgentCard's signatures and the signer's identity. */
 import { resolve } from 'node:path';
-import { TrustError, parseSpiffeId, parseTrustDomain, verifyAgentCard, type AgentCardReport } from '../../../shared/index.js';
+import { TrustError, parseSpiffeId, parseTrustDomain, verifyAgentCard, type AgentCardReport } from '../core.js';
 import { optionalString, stringList, type ParsedArgs } from '../args.js';
 import { loadBundles } from '../bundles.js';
 import type { CliIo } from '../command.js';

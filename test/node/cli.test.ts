@@ -1,0 +1,347 @@
+/**
+ * The `cardtrust` CLI, run as a real child process (`node node-adapter/bin/cardtrust.mjs …`) in a
+ * temporary folder: exit codes, one-line errors, help texts, the dev CA's files, and the AgentCard
+ * sign/verify round trip. Each spawn costs ~0.3 s (tsx), so independent cases run concurrently and
+ * assertions are grouped.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  KeyUsage,
+  TrustBundle,
+  generateKeyPair,
+  issueCertificate,
+  parseCertificate,
+  parseCertificates,
+  parseSpiffeBundle,
+  verifyX509Svid,
+} from '../../shared/index.js';
+
+const BIN = fileURLToPath(new URL('../../node-adapter/bin/cardtrust.mjs', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: readonly string[], cwd: string): Promise<Run> {
+  const env = { ...process.env };
+  delete env.CARDTRUST_DEBUG;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The one-line error format: `cardtrust: ERR_CODE: message`, nothing else on stderr. */
+function expectError(run: Run, exit: number, code: string): void {
+  expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: exit, stderr: expect.stringMatching(new RegExp(`^cardtrust: ${code}: [^\\n]+\\n$`)) });
+}
+
+const mode = async (path: string) => (await stat(path)).mode & 0o777;
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cardtrust-cli-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('help', () => {
+  it.concurrent.each([
+    [['--help'], 'Usage: cardtrust <command>'],
+    [['ca', '--help'], 'Usage: cardtrust ca <subcommand>'],
+    [['ca', 'init', '--help'], 'Usage: cardtrust ca init --trust-domain'],
+    [['ca', 'issue', '-h'], 'Usage: cardtrust ca issue <spiffe-id>'],
+    [['card', 'sign', '--help'], 'Usage: cardtrust card sign <card.json>'],
+    [['card', 'verify', '--help'], 'Usage: cardtrust card verify <signed.json>'],
+    [['help', 'card', 'verify'], 'Usage: cardtrust card verify <signed.json>'],
+    // help wins over other mistakes on the same line
+    [['ca', 'init', '--bogus', '--help'], 'Usage: cardtrust ca init --trust-domain'],
+  ])('%j prints help, exit 0', async (args, usage) => {
+    const run = await cli(args, work);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(usage);
+  });
+
+  it.concurrent.each([[[]], [['ca']]])('%j without a subcommand prints help on stderr, exit 2', async (args) => {
+    const run = await cli(args, work);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('Usage: cardtrust');
+  });
+});
+
+describe('bad usage: exit 2, one line with ERR_USAGE', () => {
+  it.concurrent.each([
+    ['unknown command', ['nope']],
+    ['unknown subcommand', ['ca', 'nope']],
+    ['unknown flag', ['ca', 'init', '--trust-domain', 'example.org', '--bogus']],
+    ['missing required flag', ['ca', 'init']],
+    ['flag without value', ['ca', 'init', '--trust-domain']],
+    ['flag given twice', ['ca', 'init', '--trust-domain', 'a.org', '--trust-domain', 'b.org']],
+    ['value for a boolean flag', ['ca', 'init', '--trust-domain', 'a.org', '--force=yes']],
+    ['stray argument', ['ca', 'init', '--trust-domain', 'a.org', 'extra']],
+    ['missing SPIFFE ID', ['ca', 'issue']],
+    ['bad TTL unit', ['ca', 'issue', 'spiffe://a.org/x', '--ttl', '5y']],
+    ['sign without --key', ['card', 'sign', 'card.json', '--cert', 'svid.pem']],
+    ['verify without --bundle', ['card', 'verify', 'card.json']],
+    ['verify with a bad --at', ['card', 'verify', 'card.json', '--bundle', 'b.pem', '--at', 'yesterday']],
+  ])('%s', async (_name, args) => {
+    expectError(await cli(args, work), 2, 'ERR_USAGE');
+  });
+
+  it.concurrent.each([
+    ['invalid trust domain', ['ca', 'init', '--trust-domain', 'Example.org'], 'ERR_TRUST_DOMAIN_INVALID'],
+    ['invalid SPIFFE ID', ['ca', 'issue', 'spiffe://example.org/a/../b'], 'ERR_SPIFFE_ID_INVALID'],
+    ['SVID for the trust domain ID itself', ['ca', 'issue', 'spiffe://example.org'], 'ERR_SPIFFE_ID_INVALID'],
+    ['issue without a CA', ['ca', 'issue', 'spiffe://example.org/a', '--dir', 'no-such-ca'], 'ERR_FILE_UNREADABLE'],
+  ])('%s: exit 2 with %s', async (_name, args, code) => {
+    expectError(await cli(args, work), 2, code as string);
+  });
+});
+
+describe('ca init', () => {
+  it('creates the root, intermediate and bundles with private keys 0600, and refuses to overwrite', async () => {
+    const dir = join(work, 'ca-init');
+    const run = await cli(['ca', 'init', '--trust-domain', 'example.org', '--dir', dir], work);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('created dev CA for trust domain example.org');
+    expect(await mode(join(dir, 'root_key.pem'))).toBe(0o600);
+    expect(await mode(join(dir, 'intermediate_key.pem'))).toBe(0o600);
+    expect(await mode(dir)).toBe(0o700);
+
+    const root = parseCertificate(await readFile(join(dir, 'root.pem'), 'utf8'));
+    const inter = parseCertificate(await readFile(join(dir, 'intermediate.pem'), 'utf8'));
+    for (const ca of [root, inter]) {
+      expect(ca.basicConstraints?.ca).toBe(true);
+      expect(ca.publicKey.algorithm).toEqual({ name: 'ECDSA', namedCurve: 'P-256' });
+      expect(ca.subjectAltName.uri).toEqual(['spiffe://example.org']);
+      expect(ca.nameConstraints?.permitted?.uri).toEqual(['example.org']);
+    }
+    expect(inter.issuer.key).toBe(root.subject.key);
+    expect(root.issuer.key).toBe(root.subject.key);
+    expect(parseCertificates(await readFile(join(dir, 'bundle.pem'), 'utf8')).map((c) => c.der)).toEqual([root.der]);
+
+    const doc = JSON.parse(await readFile(join(dir, 'bundle.spiffe.json'), 'utf8'));
+    expect(doc).toMatchObject({ spiffe_sequence: 1, spiffe_refresh_hint: 300 });
+    const bundle = parseSpiffeBundle(doc, 'example.org');
+    expect(bundle.x509Authorities.map((c) => c.der)).toEqual([root.der]);
+
+    // a second init must not destroy the CA (exit 1, files untouched) unless --force
+    const again = await cli(['ca', 'init', '--trust-domain', 'example.org', '--dir', dir], work);
+    expectError(again, 1, 'ERR_FILE_EXISTS');
+    expect(parseCertificate(await readFile(join(dir, 'root.pem'), 'utf8')).der).toEqual(root.der);
+    const forced = await cli(['ca', 'init', '--trust-domain', 'example.org', '--dir', dir, '--force'], work);
+    expect(forced).toMatchObject({ code: 0, stderr: '' });
+    expect(forced.stdout).toContain('replaced dev CA');
+    expect(parseCertificate(await readFile(join(dir, 'root.pem'), 'utf8')).der).not.toEqual(root.der);
+    // consumers that cache by spiffe_sequence must see the new bundle
+    expect(JSON.parse(await readFile(join(dir, 'bundle.spiffe.json'), 'utf8')).spiffe_sequence).toBe(2);
+  });
+});
+
+const CARD = {
+  name: 'Agent A',
+  description: 'Answers questions about example.org',
+  url: 'https://agent-a.example.org/a2a',
+  version: '1.0.0',
+  protocolVersion: '0.3.0',
+  capabilities: { streaming: true },
+  defaultInputModes: ['text/plain'],
+  defaultOutputModes: ['text/plain'],
+  skills: [{ id: 'qa', name: 'Q&A', description: 'Answers questions', tags: ['qa'] }],
+};
+
+const b64urlJson = (s: string) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+
+describe('dev CA, SVIDs and the AgentCard round trip', () => {
+  // One CA (example.org) with two SVIDs and a signed card, shared by the concurrent cases below.
+  let rt: string;
+  let svidA: string;
+  let svidB: string;
+  let issuedAt: number;
+  const TTL_MS = 2 * 3600_000;
+  const at = (...p: string[]) => join(rt, ...p);
+  const run = (...args: string[]) => cli(args, rt);
+
+  beforeAll(async () => {
+    rt = join(work, 'rt');
+    expect(await cli(['ca', 'init', '--trust-domain', 'example.org', '--dir', rt], work)).toMatchObject({ code: 0 });
+    // the round trip below runs from inside the folder, with the default --dir .cardtrust
+    expect(await run('ca', 'init', '--trust-domain', 'example.org')).toMatchObject({ code: 0 });
+    issuedAt = Date.now();
+    const a = await run('ca', 'issue', 'spiffe://example.org/agent/a', '--ttl', '2h');
+    expect(a).toMatchObject({ code: 0, stderr: '' });
+    const b = await run('ca', 'issue', 'spiffe://example.org/agent/b');
+    expect(b).toMatchObject({ code: 0, stderr: '' });
+    svidA = at('.cardtrust', 'svids', 'agent', 'a');
+    svidB = at('.cardtrust', 'svids', 'agent', 'b');
+    await writeFile(at('card.json'), JSON.stringify(CARD, null, 2));
+    const signed = await run('card', 'sign', 'card.json', '--cert', join(svidA, 'svid.pem'), '--key', join(svidA, 'svid_key.pem'), '-o', 'signed.json');
+    expect(signed).toMatchObject({ code: 0, stderr: '' });
+    const card = JSON.parse(await readFile(at('signed.json'), 'utf8'));
+    card.name = 'Agent Mallory';
+    await writeFile(at('tampered.json'), JSON.stringify(card));
+  });
+
+  it('ca issue writes SPIRE\'s layout: leaf + intermediate, PKCS#8 key 0600, the root bundle; the SVID verifies', async () => {
+    const chainPem = await readFile(join(svidA, 'svid.pem'), 'utf8');
+    const chain = parseCertificates(chainPem);
+    const inter = parseCertificate(await readFile(at('.cardtrust', 'intermediate.pem'), 'utf8'));
+    expect(chain).toHaveLength(2);
+    expect(chain[1]!.der).toEqual(inter.der);
+    expect(chain[0]!.subjectAltName.uri).toEqual(['spiffe://example.org/agent/a']);
+    expect(chain[0]!.basicConstraints?.ca).toBe(false);
+    expect(chain[0]!.keyUsage).toBe(KeyUsage.digitalSignature);
+    // --ttl 2h: notAfter is two hours after issuing (whole seconds, so allow the spawn's duration)
+    expect(chain[0]!.notAfter.getTime()).toBeGreaterThanOrEqual(issuedAt + TTL_MS - 1000);
+    expect(chain[0]!.notAfter.getTime()).toBeLessThanOrEqual(Date.now() + TTL_MS);
+    expect(await mode(join(svidA, 'svid_key.pem'))).toBe(0o600);
+    expect(await readFile(join(svidA, 'svid_key.pem'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    const bundlePem = await readFile(join(svidA, 'svid_bundle.pem'), 'utf8');
+    expect(bundlePem).toBe(await readFile(at('.cardtrust', 'bundle.pem'), 'utf8'));
+    const { id } = await verifyX509Svid(chainPem, TrustBundle.fromPem('example.org', bundlePem));
+    expect(id.toString()).toBe('spiffe://example.org/agent/a');
+  });
+
+  it.concurrent('ca issue --out writes elsewhere; a TTL beyond the intermediate is capped with a note', async () => {
+    const r = await run('ca', 'issue', 'spiffe://example.org/long', '--ttl', '3650d', '--out', 'long');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^cardtrust: note: --ttl capped to the intermediate CA's lifetime/);
+    const leaf = parseCertificates(await readFile(at('long', 'svid.pem'), 'utf8'))[0]!;
+    const inter = parseCertificate(await readFile(at('.cardtrust', 'intermediate.pem'), 'utf8'));
+    expect(leaf.notAfter).toEqual(inter.notAfter);
+  });
+
+  it.concurrent('ca issue refuses an ID outside the CA\'s trust domain (exit 2)', async () => {
+    expectError(await run('ca', 'issue', 'spiffe://other.org/agent/a'), 2, 'ERR_SPIFFE_ID_NOT_AUTHORIZED');
+  });
+
+  it('card sign puts alg, typ, kid and the x5c chain (leaf first, no root) in the protected header', async () => {
+    const card = JSON.parse(await readFile(at('signed.json'), 'utf8'));
+    expect(card).toMatchObject(CARD);
+    expect(card.signatures).toHaveLength(1);
+    const header = b64urlJson(card.signatures[0].protected);
+    const chain = parseCertificates(await readFile(join(svidA, 'svid.pem'), 'utf8'));
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'JOSE', kid: expect.any(String) });
+    expect(header.x5c).toEqual(chain.map((c) => Buffer.from(c.der).toString('base64')));
+  });
+
+  it.concurrent('card sign to stdout with --kid and --jku; signing again appends a second signature', async () => {
+    const r = await run('card', 'sign', 'signed.json', '--cert', join(svidB, 'svid.pem'), '--key', join(svidB, 'svid_key.pem'), '--kid', 'agent-b-1', '--jku', 'https://keys.example.org/jwks.json');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const card = JSON.parse(r.stdout);
+    expect(card.signatures).toHaveLength(2);
+    expect(b64urlJson(card.signatures[1].protected)).toMatchObject({ kid: 'agent-b-1', jku: 'https://keys.example.org/jwks.json' });
+  });
+
+  it.concurrent.each([
+    ['SPIFFE bundle', ['--bundle', '.cardtrust/bundle.spiffe.json']],
+    ['PEM bundle and exact ID', ['--bundle', '.cardtrust/bundle.pem', '--expect-id', 'spiffe://example.org/agent/a']],
+    ['PEM bundle and trust domain', ['--bundle', '.cardtrust/bundle.pem', '--trust-domain', 'example.org']],
+  ])('card verify with a %s: readable report, exit 0', async (_name, flags) => {
+    const r = await run('card', 'verify', 'signed.json', ...flags);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^signature 0 +valid$/m);
+    expect(r.stdout).toMatch(/^ +signer +spiffe:\/\/example\.org\/agent\/a$/m);
+    expect(r.stdout).toMatch(/^ +trust domain +example\.org$/m);
+    expect(r.stdout).toMatch(/^ +trust root +spiffe-bundle:example\.org$/m);
+    expect(r.stdout).toMatch(/^ +alg +ES256$/m);
+    expect(r.stdout).toMatch(/^ +not after +\d{4}-/m);
+    expect(r.stdout).toMatch(/^payload +sha256:[0-9a-f]{64}/m);
+    expect(r.stdout).toMatch(/^binding +bound/m);
+    expect(r.stdout).toMatch(/^result +VERIFIED \(strict mode\)$/m);
+  });
+
+  it.concurrent('card verify --json prints the report as JSON', async () => {
+    const r = await run('card', 'verify', 'signed.json', '--bundle', '.cardtrust/bundle.spiffe.json', '--json');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const report = JSON.parse(r.stdout);
+    const leaf = parseCertificates(await readFile(join(svidA, 'svid.pem'), 'utf8'))[0]!;
+    expect(report).toMatchObject({
+      verified: true,
+      mode: 'strict',
+      payloadSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      binding: { status: 'bound', trustDomain: 'example.org' },
+      signatures: [{ index: 0, status: 'valid', alg: 'ES256', keySource: 'x5c', signer: { spiffeId: 'spiffe://example.org/agent/a', trustDomain: 'example.org' } }],
+    });
+    expect(new Date(report.signatures[0].signer.notAfter)).toEqual(leaf.notAfter);
+    expect(report.signatures[0].signer.chainFingerprints).toHaveLength(3);
+  });
+
+  it.concurrent.each([
+    ['a tampered card', ['tampered.json', '--bundle', '.cardtrust/bundle.pem'], 'ERR_JWS_SIGNATURE_INVALID'],
+    ['an unsigned card', ['card.json', '--bundle', '.cardtrust/bundle.pem'], 'ERR_CARD_UNSIGNED'],
+    ['another trust domain (strict)', ['signed.json', '--bundle', '.cardtrust/bundle.pem', '--trust-domain', 'other.org'], 'ERR_CARD_SIGNER_NOT_BOUND'],
+    ['another SPIFFE ID', ['signed.json', '--bundle', '.cardtrust/bundle.pem', '--expect-id', 'spiffe://example.org/agent/b'], 'ERR_CARD_SIGNER_NOT_BOUND'],
+    // the SVID lives 2h: verifying as of 3h from now finds it expired (no sleeping, no fake clock)
+    ['an expired SVID', ['signed.json', '--bundle', '.cardtrust/bundle.pem', '--at', new Date(Date.now() + 3 * 3600_000).toISOString()], 'ERR_X509_EXPIRED'],
+    ['a bundle of another CA', ['signed.json', '--bundle', 'bundle.pem'], 'ERR_X509_CHAIN_UNTRUSTED'],
+  ])('card verify with %s: exit 1, the code on stderr and in the report', async (_name, args, code) => {
+    const r = await run('card', 'verify', ...args);
+    expectError(r, 1, code);
+    expect(r.stdout).toMatch(new RegExp(`^result +NOT VERIFIED \\(strict mode\\): ${code}: `, 'm'));
+  });
+
+  it.concurrent('another trust domain in audit mode: verified (exit 0), the binding reported unbound', async () => {
+    const r = await run('card', 'verify', 'signed.json', '--bundle', '.cardtrust/bundle.pem', '--trust-domain', 'other.org', '--audit', '--json');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, mode: 'audit', binding: { status: 'unbound', trustDomain: 'other.org', code: 'ERR_CARD_SIGNER_NOT_BOUND' } });
+  });
+
+  it.concurrent('several bundles: each scoped by its own roots; the binding must then be named', async () => {
+    const both = ['--bundle', '.cardtrust/bundle.pem', '--bundle', join(work, 'ca-other', 'bundle.spiffe.json')];
+    expect(await cli(['ca', 'init', '--trust-domain', 'other.org', '--dir', join(work, 'ca-other')], work)).toMatchObject({ code: 0 });
+    expectError(await run('card', 'verify', 'signed.json', ...both), 2, 'ERR_USAGE');
+    expect(await run('card', 'verify', 'signed.json', ...both, '--trust-domain', 'example.org')).toMatchObject({ code: 0 });
+    expectError(await run('card', 'verify', 'signed.json', ...both, '--trust-domain', 'other.org'), 1, 'ERR_CARD_SIGNER_NOT_BOUND');
+  });
+
+  it.concurrent('a bundle whose root names no trust domain needs --trust-domain', async () => {
+    const keys = await generateKeyPair('P-256');
+    const root = await issueCertificate({
+      subject: 'CN=plain root',
+      publicKey: keys.publicKey,
+      privateKey: keys.privateKey,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3600_000),
+      ca: true,
+      keyUsage: KeyUsage.keyCertSign,
+    });
+    await writeFile(at('plain.pem'), root.pem);
+    expectError(await run('card', 'verify', 'signed.json', '--bundle', 'plain.pem'), 2, 'ERR_BUNDLE_INVALID');
+    // scoped to example.org by the flag, the bundle is used, and its root did not sign this card
+    expectError(await run('card', 'verify', 'signed.json', '--bundle', 'plain.pem', '--trust-domain', 'example.org'), 1, 'ERR_X509_CHAIN_UNTRUSTED');
+  });
+
+  it.concurrent.each([
+    ['a missing card', ['card', 'verify', 'nothere.json', '--bundle', '.cardtrust/bundle.pem'], 'ERR_FILE_UNREADABLE'],
+    ['a card that is not JSON', ['card', 'verify', 'bad.json', '--bundle', '.cardtrust/bundle.pem'], 'ERR_JSON_MALFORMED'],
+    ['a card that is a JSON array', ['card', 'verify', 'array.json', '--bundle', '.cardtrust/bundle.pem'], 'ERR_CARD_MALFORMED'],
+    ['a missing bundle', ['card', 'verify', 'signed.json', '--bundle', 'nothere.pem'], 'ERR_FILE_UNREADABLE'],
+    ['a directory as bundle', ['card', 'verify', 'signed.json', '--bundle', '.cardtrust'], 'ERR_FILE_UNREADABLE'],
+    ['a card as bundle', ['card', 'verify', 'signed.json', '--bundle', 'card.json'], 'ERR_BUNDLE_INVALID'],
+    ['an invalid --expect-id', ['card', 'verify', 'signed.json', '--bundle', '.cardtrust/bundle.pem', '--expect-id', 'spiffe://example.org/'], 'ERR_SPIFFE_ID_INVALID'],
+    ['a key that is not the certificate\'s', ['card', 'sign', 'card.json', '--cert', '.cardtrust/svids/agent/a/svid.pem', '--key', '.cardtrust/svids/agent/b/svid_key.pem'], 'ERR_INPUT_INVALID'],
+    ['a certificate as key', ['card', 'sign', 'card.json', '--cert', '.cardtrust/svids/agent/a/svid.pem', '--key', '.cardtrust/svids/agent/a/svid.pem'], 'ERR_PEM_MALFORMED'],
+    ['a card that is not JSON (sign)', ['card', 'sign', 'bad.json', '--cert', '.cardtrust/svids/agent/a/svid.pem', '--key', '.cardtrust/svids/agent/a/svid_key.pem'], 'ERR_JSON_MALFORMED'],
+    ['a non-https --jku', ['card', 'sign', 'card.json', '--cert', '.cardtrust/svids/agent/a/svid.pem', '--key', '.cardtrust/svids/agent/a/svid_key.pem', '--jku', 'http://keys.example.org/'], 'ERR_USAGE'],
+  ])('%s: exit 2, one line with the code', async (_name, args, code) => {
+    await writeFile(at('bad.json'), '{"name": ');
+    await writeFile(at('array.json'), '[]');
+    const r = await run(...args);
+    expectError(r, 2, code);
+    expect(r.stdout).toBe('');
+  });
+});
