@@ -189,7 +189,7 @@ describe('tampering', () => {
     const c = structuredClone(signed);
     const s = sigs(c)[0]!;
     const bytes = b64urlDecode(s.signature);
-    bytes[10] ^= 1;
+    bytes[10] = bytes[10]! ^ 1;
     s.signature = b64urlEncode(bytes);
     expectFailed(await verifyAgentCard(c, opts()), 0, 'ERR_JWS_SIGNATURE_INVALID');
   });

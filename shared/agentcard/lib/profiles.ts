@@ -271,7 +271,7 @@ function specField(v: unknown, field: Field): unknown {
 export function unsignedFields(cleanedCard: Obj, payload: Obj): string[] {
   const out: string[] = [];
   diff(cleanedCard, cleanCard(payload), AgentCardSchema, '', out);
-  return out;
+  return out.sort(); // stable whatever the card's member order
 }
 
 /** What the schema says about a position: a message, a map of messages, or nothing known. */
