@@ -81,6 +81,7 @@ export const ERROR_CODES = [
   'ERR_USAGE',
   'ERR_FILE_UNREADABLE',
   'ERR_FILE_EXISTS',
+  'ERR_FILE_UNWRITABLE',
   // configuration and storage
   'ERR_CONFIG_INVALID',
   'ERR_STORE_UNAVAILABLE',
