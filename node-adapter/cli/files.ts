@@ -2,7 +2,7 @@
 import { mkdir, open, readFile, rename, stat, unlink, chmod } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CliError, EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 
 // No input the CLI reads (cards, PEM chains, bundles) comes near this; it stops a mistaken path to a
 // huge file from being read into memory.
@@ -51,29 +51,29 @@ export async function exists(path: string): Promise<boolean> {
 
 /**
  * Writes `data` to `path` atomically (temporary file in the same folder, then rename) with `mode`,
- * creating parent folders. Readers that watch the file (certificate rotation) see the old or the new
- * content, never a torn write.
+ * creating parent folders (0700). Readers that watch the file (certificate rotation) see the old or
+ * the new content, never a torn write. Failures are ERR_FILE_UNWRITABLE (exit 1) naming `shown`.
  *
  * @example
  * await writeFileAtomic('out/svid_key.pem', pem, KEY_FILE_MODE)
  */
-export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+export async function writeFileAtomic(path: string, data: string, mode: number, shown: string = path): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  // created with the final mode so a key is never readable by others, not even for a moment
-  const handle = await open(tmp, 'wx', mode);
   try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // created with the final mode so a key is never readable by others, not even for a moment
+    const handle = await open(tmp, 'wx', mode);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await chmod(tmp, mode); // the umask may have narrowed a public file's mode
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    throw err;
+    throw new CliError('ERR_FILE_UNWRITABLE', `cannot write ${shown}: ${reason(err)}`, EXIT_FAILED, { cause: err });
   }
 }
 
@@ -86,8 +86,15 @@ function reason(err: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a parent is not a directory';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EROFS':
+      return 'read-only file system';
     default:
-      return err instanceof Error && err.message === 'not a regular file' ? 'not a regular file' : 'cannot be read';
+      return err instanceof Error && err.message === 'not a regular file' ? 'not a regular file' : 'I/O error';
   }
 }
 

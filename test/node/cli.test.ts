@@ -224,6 +224,11 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
     expect(leaf.notAfter).toEqual(inter.notAfter);
   });
 
+  it.concurrent('an output that cannot be written: exit 1, ERR_FILE_UNWRITABLE', async () => {
+    const r = await run('card', 'sign', 'card.json', '--cert', join(svidA, 'svid.pem'), '--key', join(svidA, 'svid_key.pem'), '-o', 'card.json/signed.json');
+    expectError(r, 1, 'ERR_FILE_UNWRITABLE');
+  });
+
   it.concurrent('ca issue refuses an ID outside the CA\'s trust domain (exit 2)', async () => {
     expectError(await run('ca', 'issue', 'spiffe://other.org/agent/a'), 2, 'ERR_SPIFFE_ID_NOT_AUTHORIZED');
   });

@@ -73,14 +73,15 @@ export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> 
   });
   const bundle = new TrustBundle(td, { x509Authorities: [root.der], sequence, refreshHint: REFRESH_HINT_S });
 
-  await writeFileAtomic(files.rootKey, await exportPrivateKeyPem(rootKeys.privateKey), KEY_FILE_MODE);
-  await writeFileAtomic(files.intermediateKey, await exportPrivateKeyPem(intKeys.privateKey), KEY_FILE_MODE);
-  await writeFileAtomic(files.rootCert, root.pem, PUBLIC_FILE_MODE);
-  await writeFileAtomic(files.intermediateCert, intermediate.pem, PUBLIC_FILE_MODE);
-  await writeFileAtomic(files.bundlePem, root.pem, PUBLIC_FILE_MODE);
-  await writeFileAtomic(files.bundleSpiffe, `${serializeSpiffeBundle(bundle, 2)}\n`, PUBLIC_FILE_MODE);
-
   const show = (p: string) => displayPath(io.cwd, p);
+  await writeFileAtomic(files.rootKey, await exportPrivateKeyPem(rootKeys.privateKey), KEY_FILE_MODE, show(files.rootKey));
+  await writeFileAtomic(files.intermediateKey, await exportPrivateKeyPem(intKeys.privateKey), KEY_FILE_MODE, show(files.intermediateKey));
+  await writeFileAtomic(files.rootCert, root.pem, PUBLIC_FILE_MODE, show(files.rootCert));
+  await writeFileAtomic(files.intermediateCert, intermediate.pem, PUBLIC_FILE_MODE, show(files.intermediateCert));
+  await writeFileAtomic(files.bundlePem, root.pem, PUBLIC_FILE_MODE, show(files.bundlePem));
+  // the bundle last: a consumer that sees the new bundle sees a complete CA
+  await writeFileAtomic(files.bundleSpiffe, `${serializeSpiffeBundle(bundle, 2)}\n`, PUBLIC_FILE_MODE, show(files.bundleSpiffe));
+
   io.stdout(
     `${existing.length > 0 ? 'replaced' : 'created'} dev CA for trust domain ${td.name} in ${show(files.dir)}\n` +
       `  root CA          ${show(files.rootCert)} (key ${show(files.rootKey)}), valid until ${isoTime(parseCertificate(root.der).notAfter)}\n` +

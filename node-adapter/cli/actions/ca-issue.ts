@@ -15,7 +15,7 @@ import { optionalString, type ParsedArgs } from '../args.js';
 import { loadCa } from '../ca.js';
 import type { CliIo } from '../command.js';
 import { parseDuration } from '../duration.js';
-import { asInput, CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { asInput, CliError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
 import { KEY_FILE_MODE, PUBLIC_FILE_MODE, writeFileAtomic } from '../files.js';
 import { displayPath, isoTime } from '../format.js';
 import { caFiles, DEFAULT_CA_DIR, svidFiles } from '../layout.js';
@@ -68,15 +68,11 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
   }
 
   const out = svidFiles(caFiles(optionalString(values, 'dir') ?? DEFAULT_CA_DIR, io.cwd), id.path, optionalString(values, 'out'), io.cwd);
-  try {
-    await writeFileAtomic(out.key, await exportPrivateKeyPem(keys.privateKey), KEY_FILE_MODE);
-    await writeFileAtomic(out.cert, leaf.pem + ca.intermediatePem, PUBLIC_FILE_MODE);
-    await writeFileAtomic(out.bundle, ca.bundlePem, PUBLIC_FILE_MODE);
-  } catch (err) {
-    throw new CliError('ERR_INPUT_INVALID', `cannot write the SVID into ${displayPath(io.cwd, out.dir)}`, EXIT_FAILED, { cause: err });
-  }
-
   const show = (p: string) => displayPath(io.cwd, p);
+  await writeFileAtomic(out.key, await exportPrivateKeyPem(keys.privateKey), KEY_FILE_MODE, show(out.key));
+  await writeFileAtomic(out.cert, leaf.pem + ca.intermediatePem, PUBLIC_FILE_MODE, show(out.cert));
+  await writeFileAtomic(out.bundle, ca.bundlePem, PUBLIC_FILE_MODE, show(out.bundle));
+
   io.stdout(
     `issued ${id} valid until ${isoTime(parseCertificate(leaf.der).notAfter)}\n` +
       `  svid.pem         ${show(out.cert)}\n` +

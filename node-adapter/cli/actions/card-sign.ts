@@ -45,7 +45,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
   if (out === undefined) {
     io.stdout(text);
   } else {
-    await writeFileAtomic(at(out), text, PUBLIC_FILE_MODE);
+    await writeFileAtomic(at(out), text, PUBLIC_FILE_MODE, out);
     const sigs = signed['signatures'] as unknown[];
     io.stdout(`signed ${cardPath} as ${leaf.subjectAltName.uri[0] ?? leaf.subject.text}: ${displayPath(io.cwd, at(out))} (signature ${sigs.length - 1})\n`);
   }
