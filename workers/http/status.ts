@@ -81,6 +81,7 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   ERR_USAGE: 400,
   ERR_FILE_UNREADABLE: 500,
   ERR_FILE_EXISTS: 500,
+  ERR_FILE_UNWRITABLE: 500,
   // configuration and storage
   ERR_CONFIG_INVALID: 500,
   ERR_STORE_UNAVAILABLE: 503,
