@@ -61,7 +61,8 @@ describe('GET /healthz', () => {
   });
 
   it('is served through the deployed entry with wrangler.toml vars', async () => {
-    const res = await workerExports.default.fetch(new Request(`${BASE}/healthz`));
+    const entry = (workerExports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
+    const res = await entry.fetch(new Request(`${BASE}/healthz`));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', bundles: [] });
   });

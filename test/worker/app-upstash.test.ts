@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import worker from '../../workers/index.js';
 import { signAgentCard } from '../../shared/agentcard/index.js';
 import { generateKeyPair } from '../../shared/ca/index.js';
-import { control, scriptOrigin, unique, upstash } from './helpers.js';
+import { control, publicJwk, scriptOrigin, unique, upstash } from './helpers.js';
 
 const conn = upstash();
 const ctx = {} as ExecutionContext;
@@ -77,9 +77,7 @@ describe.skipIf(!conn)('worker with Upstash (real redis-server via the bridge)',
   it('jku key sets are cached in Redis; an outage answers 503, not "unverified"', async () => {
     const origin = `https://${unique('keys')}.test`;
     const keys = await generateKeyPair('P-256');
-    const jwk = { ...(await crypto.subtle.exportKey('jwk', keys.publicKey)), kid: 'k' };
-    delete jwk.key_ops;
-    delete jwk.ext;
+    const jwk = await publicJwk(keys.publicKey, 'k');
     await scriptOrigin(origin, { '/jwks.json': { body: { keys: [jwk] } } });
     const card = await signAgentCard({ name: 'A', description: 'B', version: '1' }, { privateKey: keys.privateKey, kid: 'k', jku: `${origin}/jwks.json` });
     const e = env({ JKU_ALLOWED_ORIGINS: origin });

@@ -7,7 +7,7 @@ import { signAgentCard, type AgentCardReport } from '../../shared/agentcard/inde
 import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js';
 import { generateKeyPair } from '../../shared/ca/index.js';
 import { TestCA, type SVID } from '../support/ca.js';
-import { scriptOrigin, unique } from './helpers.js';
+import { publicJwk, scriptOrigin, unique } from './helpers.js';
 
 const ctx = {} as ExecutionContext;
 const HOUR = 3600_000;
@@ -41,9 +41,7 @@ beforeAll(async () => {
   const stranger = await TestCA.create({ trustDomain: 'stranger.test' });
   strangerSvid = await stranger.issueSVID('spiffe://stranger.test/agent/s');
   pinned = await generateKeyPair('P-256');
-  pinnedJwk = { ...(await crypto.subtle.exportKey('jwk', pinned.publicKey)), kid: 'pinned-1' };
-  delete pinnedJwk.key_ops;
-  delete pinnedJwk.ext;
+  pinnedJwk = await publicJwk(pinned.publicKey, 'pinned-1');
   env = {
     TRUST_BUNDLES: JSON.stringify({
       'example.org': JSON.parse(serializeSpiffeBundle(new TrustBundle('example.org', { x509Authorities: [root.der] }))),
@@ -163,9 +161,7 @@ describe('POST /v1/agent-cards/verify', () => {
   it('jku: only from JKU_ALLOWED_ORIGINS, fetched through the worker', async () => {
     const origin = `https://${unique('keys')}.test`;
     const keys = await generateKeyPair('P-256');
-    const jwk = { ...(await crypto.subtle.exportKey('jwk', keys.publicKey)), kid: 'jku-1' };
-    delete jwk.key_ops;
-    delete jwk.ext;
+    const jwk = await publicJwk(keys.publicKey, 'jku-1');
     await scriptOrigin(origin, { '/jwks.json': { body: { keys: [jwk] } } });
     const card = await signAgentCard(CARD, { privateKey: keys.privateKey, kid: 'jku-1', jku: `${origin}/jwks.json` });
     const { DEFAULT_TRUST_DOMAIN: _, ...noDefaultTd } = env;

@@ -44,3 +44,9 @@ export function unique(prefix: string): string {
   seq++;
   return `${prefix}${seq}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** The public JWK of a key, with a `kid` and without WebCrypto's `key_ops`/`ext`. */
+export async function publicJwk(key: CryptoKey, kid: string): Promise<JsonWebKey & { kid: string }> {
+  const { key_ops: _ops, ext: _ext, ...jwk } = (await crypto.subtle.exportKey('jwk', key)) as JsonWebKey;
+  return { ...jwk, kid };
+}
