@@ -35,9 +35,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** True when the `redis-server` binary is on PATH. */
+/** The redis-server binary: `REDIS_SERVER_BIN`, else `redis-server` on PATH. */
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN || 'redis-server';
+
+/** True when the redis-server binary runs. */
 export function hasRedisServer(): boolean {
-  const r = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  const r = spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' });
   return r.status === 0;
 }
 
@@ -59,7 +62,7 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
 
   const start = async (): Promise<void> => {
     if (child) return;
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
