@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): App {
     if (!stores.limiter) return undefined;
     const r = await stores.limiter.limit(clientId(request));
     if (r.success) return undefined;
-    const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
+    const retryAfter = Math.max(1, Math.ceil((r.reset - now().getTime()) / 1000));
     return errorBody('ERR_RATE_LIMITED', 'too many requests; retry later', { 'retry-after': String(retryAfter) });
   };
 
