@@ -112,6 +112,18 @@ describe('readJsonBody', () => {
     expect(pulled).toBeLessThan(16);
   });
 
+  it('still refuses a body larger than a Content-Length that lied (in-process callers)', async () => {
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (++pulled > 4) return c.close();
+        c.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+      },
+    });
+    const request = new Request('https://svc.test/', { method: 'POST', body: stream, headers: { 'content-type': 'application/json', 'content-length': '10' } });
+    await expect(readJsonBody(request, 128 * 1024)).rejects.toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+  });
+
   it('accepts exactly the cap', async () => {
     const body = '"' + 'a'.repeat(98) + '"';
     expect(await readJsonBody(post(body), 100)).toBe('a'.repeat(98));

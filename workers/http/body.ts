@@ -1,7 +1,7 @@
 /**
  * Reads a JSON request body safely: content type first, then the size cap (Content-Length before
- * reading, then while streaming, so an oversized body is never buffered), then strict UTF-8 and
- * JSON parsing. Engine parse errors stay out of messages.
+ * reading; a body without one is counted while streaming, so an oversized body is never buffered),
+ * then strict UTF-8 and JSON parsing. Engine parse errors stay out of messages.
  */
 import { TrustError } from '../../shared/errors.js';
 
@@ -89,11 +89,19 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
     throw new TrustError('ERR_CONTENT_TYPE_UNSUPPORTED', 'request body must be application/json');
   }
   const length = request.headers.get('content-length');
+  let bytes: Uint8Array;
   if (length !== null) {
     if (!/^\d+$/.test(length.trim())) throw new TrustError('ERR_REQUEST_INVALID', 'invalid Content-Length');
     if (Number(length) > maxBytes) throw new TrustError('ERR_BODY_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
+    // A Content-Length within the cap: one native read, about half the CPU of pulling chunks in
+    // workerd. Over HTTP the body is framed by that length (workerd and Node's parser both enforce
+    // it), so nothing larger is buffered; only an in-process caller could pair a small
+    // Content-Length with a larger stream, and the size is checked again before parsing.
+    bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw new TrustError('ERR_BODY_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
+  } else {
+    bytes = await readCapped(request.body, maxBytes, 'ERR_BODY_TOO_LARGE');
   }
-  const bytes = await readCapped(request.body, maxBytes, 'ERR_BODY_TOO_LARGE');
   if (bytes.byteLength === 0) throw new TrustError('ERR_JSON_MALFORMED', 'request body is empty');
   return parseJsonBytes(bytes, 'request body');
 }
