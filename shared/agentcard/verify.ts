@@ -5,18 +5,20 @@
  */
 import { TrustError } from '../errors.js';
 import { subtle } from '../crypto.js';
-import { b64urlDecode, toArrayBuffer, toHex, utf8 } from '../lib/encoding.js';
+import { b64urlDecode, toArrayBuffer, utf8 } from '../lib/encoding.js';
 import { parseSpiffeId, parseTrustDomain, type SpiffeId } from '../spiffe/id.js';
 import { matchId, matchMemberOf, type Matcher } from '../spiffe/match.js';
-import { verifyX509Svid } from '../svid/verify-x509-svid.js';
+import { verifyX509Svid, type VerifiedX509Svid } from '../svid/verify-x509-svid.js';
 import { importPublicKey, type JwsAlgorithm } from '../x509/import-public-key.js';
 import type { BundleSource } from '../bundle/source.js';
+import type { Certificate } from '../x509/types.js';
 import { ASYMMETRIC, HMAC, isAsymmetric, isHmac, type AlgInfo } from './lib/algorithms.js';
 import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } from './lib/header.js';
 import { checkJwkFor, importJwk } from './lib/jwk.js';
 import { allowedOrigins, checkJku, jwksKeys, jwksText } from './lib/jku.js';
 import { CardPayloads } from './lib/payloads.js';
-import { PROFILES, cleanCard, type AgentCardProfile } from './lib/profiles.js';
+import { PROFILES, type AgentCardProfile, type Budget } from './lib/profiles.js';
+import { signingInput } from './lib/b64.js';
 import type {
   AgentCardBinding,
   AgentCardJkuOptions,
@@ -89,23 +91,26 @@ const JKU_NAMES = new Set(['allowedOrigins', 'fetch', 'timeoutMs', 'cache', 'max
  */
 export async function verifyAgentCard(card: unknown, options: VerifyAgentCardOptions = {}): Promise<AgentCardReport> {
   const cfg = configure(options);
-  const obj = readCard(card, cfg.maxCardBytes);
-  const entries = readSignatures(obj, cfg.maxSignatures);
-  const payloads = new CardPayloads(obj, cleanCard(obj));
-  const base = payloads.get('jcs-clean')!; // throws ERR_CARD_MALFORMED for what JCS cannot encode
+  const { obj, budget } = readCard(card, cfg.maxCardBytes);
+  const entries = readSignatures(obj, cfg.maxSignatures, budget);
+  const payloads = new CardPayloads(obj, budget); // throws for a card that cannot be canonicalized
+  const base = payloads.base;
 
   if (entries.length === 0) {
     return {
       verified: false,
       mode: cfg.mode,
-      payloadSha256: await sha256Hex(base.bytes),
+      payloadSha256: await base.digest(),
       signatures: [],
       binding: { status: 'not-checked' },
       error: { code: 'ERR_CARD_UNSIGNED', message: 'the card has no signatures' },
     };
   }
 
-  const outcomes = await Promise.all(entries.map((entry, index) => evaluate(entry, index, payloads, cfg)));
+  const evaluated = Promise.all(entries.map((entry, index) => evaluate(entry, index, payloads, cfg)));
+  // hashed while the signatures are checked (after their crypto started): most cards verify over this payload
+  base.digest().catch(() => {});
+  const outcomes = await evaluated;
 
   let decider: Outcome | undefined;
   let unsigned: string[] = [];
@@ -139,7 +144,7 @@ export async function verifyAgentCard(card: unknown, options: VerifyAgentCardOpt
   return {
     verified,
     mode: cfg.mode,
-    payloadSha256: await sha256Hex(payload.bytes),
+    payloadSha256: await payload.digest(),
     ...(decider ? { profile: decider.profile! } : {}),
     ...(decider && unsigned.length > 0 ? { unsignedFields: unsigned } : {}),
     signatures: outcomes.map((o) => o.report),
@@ -232,38 +237,30 @@ function isPlainObject(v: unknown): v is Obj {
   return proto === Object.prototype || proto === null;
 }
 
-/** UTF-8 length of a string, without encoding it when its UTF-16 length already decides. */
-function utf8Length(s: string, limit: number): number {
-  if (s.length > limit) return s.length; // every code unit is at least one byte
-  if (s.length * 3 <= limit) return s.length; // at most three bytes per code unit: within the limit either way
-  return utf8.encode(s).length;
-}
-
-function readCard(card: unknown, maxBytes: number): Obj {
-  let text: string;
-  let value: unknown = card;
+/**
+ * The card as an object. JSON text is measured exactly (UTF-8 bytes) before parsing; an object is
+ * measured while it is walked (its content in UTF-8, see {@link Budget}), so neither costs more
+ * than the limit before it is refused.
+ */
+function readCard(card: unknown, maxBytes: number): { obj: Obj; budget?: Budget } {
   if (typeof card === 'string') {
-    text = card;
-  } else {
+    // every code unit is 1 to 3 bytes: only a string near the limit needs encoding to know
+    const bytes = card.length > maxBytes ? card.length : card.length * 3 <= maxBytes ? 0 : utf8.encode(card).length;
+    if (bytes > maxBytes) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${maxBytes} bytes`);
+    let value: unknown;
     try {
-      text = JSON.stringify(card) ?? '';
-    } catch (err) {
-      throw new TrustError('ERR_CARD_MALFORMED', 'the AgentCard is not JSON-serializable', { cause: err });
-    }
-  }
-  if (utf8Length(text, maxBytes) > maxBytes) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${maxBytes} bytes`);
-  if (typeof card === 'string') {
-    try {
-      value = JSON.parse(text);
+      value = JSON.parse(card);
     } catch (err) {
       throw new TrustError('ERR_JSON_MALFORMED', 'the AgentCard is not valid JSON', { cause: err });
     }
+    if (!isPlainObject(value)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
+    return { obj: value };
   }
-  if (!isPlainObject(value)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
-  return value;
+  if (!isPlainObject(card)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
+  return { obj: card, budget: { left: maxBytes, limit: maxBytes } };
 }
 
-function readSignatures(card: Obj, max: number): Entry[] {
+function readSignatures(card: Obj, max: number, budget: Budget | undefined): Entry[] {
   const list = card['signatures'];
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw new TrustError('ERR_CARD_MALFORMED', '"signatures" must be an array');
@@ -274,23 +271,31 @@ function readSignatures(card: Obj, max: number): Entry[] {
     }
     const header = e['header'];
     if (header !== undefined && !isPlainObject(header)) throw new TrustError('ERR_CARD_MALFORMED', `signatures[${i}].header must be a JSON object`);
+    if (budget) {
+      budget.left -= e['protected'].length + e['signature'].length + 40;
+      // the unprotected header is bounded separately (maxHeaderBytes) when its signature is evaluated
+      if (budget.left < 0) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
+    }
     return header === undefined ? { protected: e['protected'], signature: e['signature'] } : { protected: e['protected'], signature: e['signature'], header };
   });
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await subtle().digest('SHA-256', toArrayBuffer(bytes))));
 }
 
 // --- one signature ----------------------------------------------------------------------------
 
 interface Resolved {
   readonly keySource: 'x5c' | 'kid' | 'jku';
-  readonly trustRoot: string;
-  /** Keys to try, in order; each is checked against the algorithm before use. */
-  readonly keys: ReadonlyArray<() => Promise<CryptoKey>>;
+  /** Set for key sets; for x5c known only once the chain verified. */
+  readonly trustRoot?: string;
+  /** Keys to try, in order (each already checked against the algorithm, or checked when imported). */
+  readonly keys: ReadonlyArray<() => CryptoKey | Promise<CryptoKey>>;
+  /** x5c: the chain verification, started only once the signature check is under way. */
+  readonly chain?: () => Promise<VerifiedX509Svid>;
+  readonly leaf?: Certificate;
+}
+
+interface Signer {
   readonly id?: SpiffeId;
-  readonly signer?: () => Promise<AgentCardSigner>;
+  readonly keySource: 'x5c' | 'kid' | 'jku';
 }
 
 async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg: Config): Promise<Outcome> {
@@ -303,33 +308,31 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     const info = algorithm(h.alg, cfg);
     const signature = b64urlDecode(entry.signature, 'ERR_JWS_MALFORMED');
 
-    const resolved = await resolveKey(h, info, cfg);
+    const pending = resolveKey(h, info, cfg);
+    const resolved = pending instanceof Promise ? await pending : pending;
     report.keySource = resolved.keySource;
-    report.trustRoot = resolved.trustRoot;
+    if (resolved.trustRoot) report.trustRoot = resolved.trustRoot;
 
-    let profile: AgentCardProfile | undefined;
-    let firstError: unknown;
-    for (const getKey of resolved.keys) {
-      let key: CryptoKey;
+    // The signature check goes first: with a remembered key its crypto starts right here, and the
+    // chain validation (pure computation when warm) runs while it is in flight. Nothing from the
+    // signature counts unless the chain verified: a chain error is the one reported.
+    const checked = checkSignature(resolved, info, signature, h, payloads);
+    let svid: VerifiedX509Svid | undefined;
+    if (resolved.chain) {
       try {
-        key = await getKey();
+        svid = await resolved.chain();
       } catch (err) {
-        firstError ??= err;
-        continue;
+        checked.catch(() => {});
+        throw err;
       }
-      // after the key, so that a key that cannot do this algorithm is reported as the mismatch it is
-      if (info.sigLen !== undefined && signature.length !== info.sigLen) {
-        throw new TrustError('ERR_JWS_SIGNATURE_INVALID', `jws: a ${h.alg} signature is ${info.sigLen} bytes, not ${signature.length}`);
-      }
-      profile = await verifyOverProfiles(info, key, signature, entry.protected, payloads);
-      if (profile) break;
-      firstError ??= new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
+      if (svid.chain[0] !== resolved.leaf) throw new TrustError('ERR_INTERNAL', 'x5c: the verified leaf is not the presented one');
+      report.trustRoot = `spiffe-bundle:${svid.id.trustDomain.name}`;
     }
-    if (!profile) throw firstError ?? new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
+    const profile = await checked;
 
     report.profile = profile;
-    if (resolved.signer) report.signer = await resolved.signer();
-    const binding = bind(resolved, cfg);
+    if (svid) report.signer = await signerOf(svid);
+    const binding = bind({ keySource: resolved.keySource, ...(svid ? { id: svid.id } : {}) }, cfg);
     const ok = binding.status === 'bound' || (binding.status === 'not-checked' && resolved.keySource !== 'x5c');
     if (ok || cfg.mode === 'audit') {
       report.status = 'valid';
@@ -344,6 +347,38 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     report.message = e.message;
     return { report: freeze(report), cryptoValid: false, binding: { status: 'not-checked' } };
   }
+}
+
+async function signerOf(svid: VerifiedX509Svid): Promise<AgentCardSigner> {
+  return {
+    spiffeId: svid.id.toString(),
+    trustDomain: svid.id.trustDomain.name,
+    chainFingerprints: await Promise.all(svid.chain.map((c) => c.fingerprint())),
+    notAfter: svid.chain[0]!.notAfter.toISOString(),
+  };
+}
+
+/** The profile the signature verifies over with one of the keys; throws what went wrong otherwise. */
+async function checkSignature(resolved: Resolved, info: AlgInfo, signature: Uint8Array, h: ProtectedHeader, payloads: CardPayloads): Promise<AgentCardProfile> {
+  let firstError: unknown;
+  for (const getKey of resolved.keys) {
+    let key: CryptoKey;
+    try {
+      const k = getKey();
+      key = k instanceof Promise ? await k : k;
+    } catch (err) {
+      firstError ??= err;
+      continue;
+    }
+    // after the key, so that a key that cannot do this algorithm is reported as the mismatch it is
+    if (info.sigLen !== undefined && signature.length !== info.sigLen) {
+      throw new TrustError('ERR_JWS_SIGNATURE_INVALID', `jws: a ${h.alg} signature is ${info.sigLen} bytes, not ${signature.length}`);
+    }
+    const profile = await verifyOverProfiles(info, key, signature, h.ascii, payloads);
+    if (profile) return profile;
+    firstError ??= new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
+  }
+  throw firstError ?? new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
 }
 
 function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
@@ -373,25 +408,35 @@ function algorithm(alg: string, cfg: Config): AlgInfo {
   throw new TrustError('ERR_JWS_ALGORITHM_NOT_ALLOWED', `jws: algorithm ${JSON.stringify(alg.slice(0, 20))} is not allowed`);
 }
 
-async function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Promise<Resolved> {
+// Imported certificate keys by certificate object (parsed certificates are shared through the x509
+// parse cache), so a warm verification gets its key without waiting a turn.
+const leafKeys = new WeakMap<Certificate, Map<string, CryptoKey>>();
+
+function leafKey(leaf: Certificate, alg: string): CryptoKey | Promise<CryptoKey> {
+  const hit = leafKeys.get(leaf)?.get(alg);
+  if (hit) return hit;
+  return importPublicKey(leaf, alg as JwsAlgorithm).then((key) => {
+    let byAlg = leafKeys.get(leaf);
+    if (!byAlg) leafKeys.set(leaf, (byAlg = new Map()));
+    byAlg.set(alg, key);
+    return key;
+  });
+}
+
+function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Resolved | Promise<Resolved> {
   if (info.kty === 'oct') {
     return fromKeySet(h, info, cfg.symmetricKeys!, 'kid', `symmetric:${h.kid ?? ''}`);
   }
   if (h.x5c) {
-    if (!cfg.bundles) throw new TrustError('ERR_BUNDLE_NOT_FOUND', 'x5c: no trust bundles are configured');
-    const svid = await verifyX509Svid(h.x5c, cfg.bundles, cfg.at === undefined ? {} : { at: cfg.at });
-    const leaf = svid.chain[0]!;
+    const bundles = cfg.bundles;
+    if (!bundles) throw new TrustError('ERR_BUNDLE_NOT_FOUND', 'x5c: no trust bundles are configured');
+    const leaf = h.x5c[0]!;
+    const x5c = h.x5c;
     return {
       keySource: 'x5c',
-      trustRoot: `spiffe-bundle:${svid.id.trustDomain.name}`,
-      keys: [() => importPublicKey(leaf, h.alg as JwsAlgorithm)],
-      id: svid.id,
-      signer: async () => ({
-        spiffeId: svid.id.toString(),
-        trustDomain: svid.id.trustDomain.name,
-        chainFingerprints: await Promise.all(svid.chain.map((c) => c.fingerprint())),
-        notAfter: leaf.notAfter.toISOString(),
-      }),
+      keys: [() => leafKey(leaf, h.alg)],
+      leaf,
+      chain: () => verifyX509Svid(x5c, bundles, cfg.at === undefined ? {} : { at: cfg.at }),
     };
   }
   // a pinned key set answers before any network: kid selects among configured keys only
@@ -401,8 +446,7 @@ async function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Promi
   if (h.jku !== undefined) {
     const url = checkJku(h.jku, cfg.origins);
     if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: a jku signature needs a "kid"');
-    const keys = jwksKeys(await jwksText(url, cfg.jku!));
-    return fromKeySet(h, info, { keys }, 'jku', `jku:${url}`);
+    return jwksText(url, cfg.jku!).then((text) => fromKeySet(h, info, { keys: jwksKeys(text) }, 'jku', `jku:${url}`));
   }
   if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: no x5c, kid or jku names the key');
   throw new TrustError('ERR_JWS_KEY_NOT_FOUND', `jws: no configured key has kid ${JSON.stringify(h.kid.slice(0, 80))}`);
@@ -427,13 +471,13 @@ function fromKeySet(h: ProtectedHeader, info: AlgInfo, set: AgentCardKeySet, key
   return { keySource, trustRoot, keys: usable.map((k) => () => importJwk(k, h.alg, info)) };
 }
 
-async function verifyOverProfiles(info: AlgInfo, key: CryptoKey, signature: Uint8Array, protectedB64: string, payloads: CardPayloads): Promise<AgentCardProfile | undefined> {
+async function verifyOverProfiles(info: AlgInfo, key: CryptoKey, signature: Uint8Array, protectedAscii: Uint8Array, payloads: CardPayloads): Promise<AgentCardProfile | undefined> {
   const tried = new Set<string>();
   for (const profile of PROFILES) {
     const p = payloads.get(profile);
     if (!p || tried.has(p.text)) continue;
     tried.add(p.text);
-    const input = utf8.encode(`${protectedB64}.${p.b64}`);
+    const input = signingInput(protectedAscii, p.b64);
     let ok: boolean;
     try {
       ok = await subtle().verify(info.params, key, toArrayBuffer(signature), toArrayBuffer(input));
@@ -445,7 +489,7 @@ async function verifyOverProfiles(info: AlgInfo, key: CryptoKey, signature: Uint
   return undefined;
 }
 
-function bind(resolved: Resolved, cfg: Config): AgentCardBinding {
+function bind(resolved: Signer, cfg: Config): AgentCardBinding {
   const policy = {
     ...(cfg.trustDomain === undefined ? {} : { trustDomain: cfg.trustDomain }),
     ...(cfg.expectedId === undefined ? {} : { expectedId: cfg.expectedId }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalizeAgentCard } from '../../shared/agentcard/index.js';
-import { cleanCard, profilePayload, unsignedFields } from '../../shared/agentcard/lib/profiles.js';
+import { cleanCanonical, cleanCard, profilePayload, serialize, unsignedFields } from '../../shared/agentcard/lib/profiles.js';
 import { jwkThumbprint } from '../../shared/agentcard/lib/jwk.js';
 import { TrustError } from '../../shared/errors.js';
 
@@ -138,6 +138,14 @@ describe('canonical profiles: properties', () => {
             expect(err).toBeInstanceOf(TrustError);
           }
         }
+      }),
+    );
+  });
+
+  it('the one-pass jcs-clean writer equals JCS of the cleaned card', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (card) => {
+        expect(cleanCanonical(card)).toBe(serialize(cleanCard(card)));
       }),
     );
   });

@@ -5,11 +5,13 @@
  */
 import { TrustError } from '../../errors.js';
 import { LruCache } from '../../lib/cache.js';
-import { b64Decode, b64urlDecode, decodeUtf8 } from '../../lib/encoding.js';
+import { b64Decode, b64urlDecode, decodeUtf8, utf8 } from '../../lib/encoding.js';
 import { parseCertificate } from '../../x509/parse.js';
 import type { Certificate } from '../../x509/types.js';
 
 export interface ProtectedHeader {
+  /** The header as sent (its base64url text) in ASCII bytes: the first half of the signing input. */
+  readonly ascii: Uint8Array;
   readonly alg: string;
   readonly typ: string;
   readonly kid?: string;
@@ -25,7 +27,9 @@ export interface ProtectedHeader {
  */
 const PROTECTED_ONLY = ['alg', 'typ', 'cty', 'crit', 'kid', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'b64', 'zip'];
 
-const cache = new LruCache<string, ProtectedHeader | TrustError>(1024);
+// Keyed by the header's own text (no key concatenation: the text can be kilobytes, and a fresh key
+// string would be hashed on every lookup), then by the limits the result depended on.
+const cache = new LruCache<string, Map<string, ProtectedHeader | TrustError>>(1024);
 
 function bad(message: string): TrustError {
   return new TrustError('ERR_JWS_MALFORMED', `jws: ${message}`);
@@ -39,8 +43,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** The decoded, checked protected header; throws the TrustError that describes what is wrong. */
 export function parseProtectedHeader(b64: string, maxHeaderBytes: number, maxX5c: number): ProtectedHeader {
-  const key = `${maxHeaderBytes}/${maxX5c}/${b64}`;
-  const hit = cache.get(key);
+  const limits = `${maxHeaderBytes}/${maxX5c}`;
+  let byLimits = cache.get(b64);
+  const hit = byLimits?.get(limits);
   if (hit instanceof TrustError) throw hit;
   if (hit) return hit;
   let result: ProtectedHeader | TrustError;
@@ -50,7 +55,9 @@ export function parseProtectedHeader(b64: string, maxHeaderBytes: number, maxX5c
     if (!(err instanceof TrustError)) throw err;
     result = err;
   }
-  cache.set(key, result);
+  if (!byLimits) cache.set(b64, (byLimits = new Map()));
+  if (byLimits.size >= 8) byLimits.clear();
+  byLimits.set(limits, result);
   if (result instanceof TrustError) throw result;
   return result;
 }
@@ -109,6 +116,7 @@ function decode(b64: string, maxHeaderBytes: number, maxX5c: number): ProtectedH
   }
 
   return Object.freeze({
+    ascii: utf8.encode(b64),
     alg,
     typ,
     ...(kid === undefined ? {} : { kid: kid as string }),

@@ -1,29 +1,83 @@
 /** The canonical payloads of one card, computed lazily per profile and shared by its signatures. Internal. */
 import { TrustError } from '../../errors.js';
-import { b64urlEncode, utf8 } from '../../lib/encoding.js';
-import { profilePayload, serialize, unsignedFields, type AgentCardProfile } from './profiles.js';
+import { subtle } from '../../crypto.js';
+import { LruCache } from '../../lib/cache.js';
+import { toArrayBuffer, toHex, utf8 } from '../../lib/encoding.js';
+import { b64urlBytes } from './b64.js';
+import { cleanCanonical, cleanCard, profilePayload, serialize, unsignedFields, type AgentCardProfile, type Budget } from './profiles.js';
 
 type Obj = Record<string, unknown>;
 
 export interface Payload {
   readonly profile: AgentCardProfile;
   readonly text: string;
+  /** ASCII of BASE64URL(UTF-8(text)): the second half of the JWS signing input. */
+  readonly b64: Uint8Array;
+  /** Hex SHA-256 of UTF-8(text), computed on first use. */
+  digest(): Promise<string>;
+}
+
+interface Derived {
+  readonly b64: Uint8Array;
   readonly bytes: Uint8Array;
-  /** BASE64URL(payload), the middle of the JWS signing input. */
-  readonly b64: string;
-  readonly object: Obj;
+  digest?: Promise<string>;
+}
+
+// What a payload text derives to, for cards seen again (the warm path: one lookup instead of
+// encoding and hashing). Only small payloads are kept, so the cache is bounded in bytes too.
+const derivedCache = new LruCache<string, Derived>(512);
+const MAX_CACHED_TEXT = 16 * 1024;
+
+function derive(text: string): Derived {
+  const small = text.length <= MAX_CACHED_TEXT;
+  const hit = small ? derivedCache.get(text) : undefined;
+  if (hit) return hit;
+  const bytes = utf8.encode(text);
+  const d: Derived = { b64: b64urlBytes(bytes), bytes };
+  if (small) derivedCache.set(text, d);
+  return d;
+}
+
+function payload(profile: AgentCardProfile, text: string): Payload {
+  const d = derive(text);
+  return {
+    profile,
+    text,
+    b64: d.b64,
+    digest() {
+      if (!d.digest) {
+        const p = subtle()
+          .digest('SHA-256', toArrayBuffer(d.bytes))
+          .then((h) => toHex(new Uint8Array(h)));
+        p.catch(() => {
+          if (d.digest === p) d.digest = undefined; // a failed hash is not remembered
+        });
+        d.digest = p;
+      }
+      return d.digest;
+    },
+  };
 }
 
 export class CardPayloads {
   readonly #card: Obj;
-  readonly #cleaned: Obj;
+  #cleaned: Obj | undefined;
   readonly #payloads = new Map<AgentCardProfile, Payload | null>();
+  readonly #objects = new Map<AgentCardProfile, Obj>();
   readonly #unsigned = new Map<AgentCardProfile, string[]>();
 
-  /** `cleaned` is `cleanCard(card)`: the jcs-clean payload and the card's data as compared. */
-  constructor(card: Obj, cleaned: Obj) {
+  /**
+   * Computes the jcs-clean payload at once: its errors (ERR_CARD_MALFORMED, and ERR_CARD_TOO_LARGE
+   * when `budget` runs out) are the card's. The other profiles follow on demand.
+   */
+  constructor(card: Obj, budget?: Budget) {
     this.#card = card;
-    this.#cleaned = cleaned;
+    this.#payloads.set('jcs-clean', payload('jcs-clean', cleanCanonical(card, budget)));
+  }
+
+  /** The jcs-clean payload (always defined). */
+  get base(): Payload {
+    return this.#payloads.get('jcs-clean')!;
   }
 
   /** The payload of `profile`, or undefined when the profile cannot represent this card. */
@@ -37,10 +91,11 @@ export class CardPayloads {
   }
 
   #compute(profile: AgentCardProfile): Payload | null {
-    if (profile === 'jcs-clean') return make(profile, this.#cleaned); // errors here are the card's
     try {
       const object = profilePayload(this.#card, profile);
-      return object ? make(profile, object) : null;
+      if (!object) return null;
+      this.#objects.set(profile, object);
+      return payload(profile, serialize(object));
     } catch (err) {
       if (err instanceof TrustError) return null; // this profile cannot encode the card: not a candidate
       throw err;
@@ -52,16 +107,11 @@ export class CardPayloads {
     if (profile === 'jcs-clean') return [];
     let u = this.#unsigned.get(profile);
     if (!u) {
-      const p = this.get(profile);
-      u = p ? unsignedFields(this.#cleaned, p.object) : ['/'];
+      const object = this.get(profile) ? this.#objects.get(profile) : undefined;
+      this.#cleaned ??= cleanCard(this.#card);
+      u = object ? unsignedFields(this.#cleaned, object) : ['/'];
       this.#unsigned.set(profile, u);
     }
     return u;
   }
-}
-
-function make(profile: AgentCardProfile, object: Obj): Payload {
-  const text = serialize(object);
-  const bytes = utf8.encode(text);
-  return { profile, text, bytes, b64: b64urlEncode(bytes), object };
 }

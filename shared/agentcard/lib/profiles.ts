@@ -5,6 +5,7 @@
  */
 import { TrustError } from '../../errors.js';
 import { canonicalizeJson } from '../../jcs/index.js';
+import { number, quote } from '../../jcs/lib/scalars.js';
 import { AgentCardSchema, type Field, type Message } from './schema.js';
 
 /** A canonical payload profile (see docs/agentcard.md#profiles). */
@@ -41,35 +42,71 @@ function malformed(message: string): never {
  * SDKs, plus strict validation: only JSON values, nesting at most {@link MAX_DEPTH}.
  * `dropProto` reproduces a JavaScript quirk of @a2a-js/sdk, which loses `"__proto__"` members.
  */
-export function cleanCard(card: unknown, dropProto = false): Obj {
+export function cleanCard(card: unknown, dropProto = false, budget?: Budget): Obj {
   if (!isPlainObject(card)) malformed('an AgentCard must be a JSON object');
   const out = dict();
   for (const key of Object.keys(card)) {
     if (key === 'signatures' || (dropProto && key === '__proto__')) continue;
-    const v = clean(card[key], 1, dropProto);
+    if (budget) spend(budget, utf8Length(key) + 4);
+    const v = clean(card[key], 1, dropProto, budget);
     if (v !== undefined) out[key] = v;
   }
   return out;
 }
 
-function clean(v: unknown, depth: number, dropProto: boolean): Json | undefined {
+/**
+ * What is left of a size limit, spent while walking an in-memory card: UTF-8 bytes of strings and
+ * member names plus structure (escapes not counted), so a huge card is refused after at most
+ * `limit` bytes of work instead of after serializing all of it.
+ */
+export interface Budget {
+  left: number;
+  readonly limit: number;
+}
+
+function spend(budget: Budget, n: number): void {
+  budget.left -= n;
+  if (budget.left < 0) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
+}
+
+/** UTF-8 length of a string (a surrogate pair counts 4). */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+export function utf8Length(s: string): number {
+  if (!NON_ASCII.test(s)) return s.length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
+}
+
+function clean(v: unknown, depth: number, dropProto: boolean, budget?: Budget): Json | undefined {
   switch (typeof v) {
     case 'undefined':
       return undefined;
     case 'string':
+      if (budget) spend(budget, utf8Length(v) + 3);
       return v === '' ? undefined : v;
     case 'boolean':
+      if (budget) spend(budget, 6);
       return v;
     case 'number':
       if (!Number.isFinite(v)) malformed('AgentCard holds a non-finite number');
+      if (budget) spend(budget, 8);
       return v;
     case 'object': {
-      if (v === null) return undefined;
+      if (v === null) {
+        if (budget) spend(budget, 5);
+        return undefined;
+      }
       if (depth >= MAX_DEPTH) malformed(`AgentCard nesting deeper than ${MAX_DEPTH}`);
+      if (budget) spend(budget, 2);
       if (Array.isArray(v)) {
         const out: Json[] = [];
         for (let i = 0; i < v.length; i++) {
-          const c = clean(v[i], depth + 1, dropProto);
+          const c = clean(v[i], depth + 1, dropProto, budget);
           if (c !== undefined) out.push(c);
         }
         return out.length > 0 ? out : undefined;
@@ -79,13 +116,73 @@ function clean(v: unknown, depth: number, dropProto: boolean): Json | undefined 
       let n = 0;
       for (const key of Object.keys(v)) {
         if (dropProto && key === '__proto__') continue;
-        const c = clean(v[key], depth + 1, dropProto);
+        if (budget) spend(budget, utf8Length(key) + 4);
+        const c = clean(v[key], depth + 1, dropProto, budget);
         if (c !== undefined) {
           out[key] = c;
           n++;
         }
       }
       return n > 0 ? (out as Json) : undefined;
+    }
+    default:
+      return malformed(`AgentCard holds a ${typeof v}, which is not JSON`);
+  }
+}
+
+/**
+ * The jcs-clean payload text in one pass: the same string as `serialize(cleanCard(card))`, without
+ * building the cleaned copy first (this runs on every verification).
+ */
+export function cleanCanonical(card: unknown, budget?: Budget): string {
+  if (!isPlainObject(card)) malformed('an AgentCard must be a JSON object');
+  return writeObject(card, 0, budget, true) ?? '{}';
+}
+
+function writeObject(o: Obj, depth: number, budget: Budget | undefined, top: boolean): string | undefined {
+  // sorted by UTF-16 code units (RFC 8785 §3.2.3)
+  const keys = Object.keys(o).sort();
+  let out = '';
+  for (const key of keys) {
+    if (top && key === 'signatures') continue;
+    if (budget) spend(budget, utf8Length(key) + 4);
+    const v = write(o[key], depth + 1, budget);
+    if (v === undefined) continue;
+    out += (out === '' ? '{' : ',') + quote(key, 'ERR_CARD_MALFORMED') + ':' + v;
+  }
+  return out === '' ? undefined : out + '}';
+}
+
+function write(v: unknown, depth: number, budget: Budget | undefined): string | undefined {
+  switch (typeof v) {
+    case 'undefined':
+      return undefined;
+    case 'string':
+      if (budget) spend(budget, utf8Length(v) + 3);
+      return v === '' ? undefined : quote(v, 'ERR_CARD_MALFORMED');
+    case 'boolean':
+      if (budget) spend(budget, 6);
+      return v ? 'true' : 'false';
+    case 'number':
+      if (budget) spend(budget, 8);
+      return number(v, 'ERR_CARD_MALFORMED');
+    case 'object': {
+      if (v === null) {
+        if (budget) spend(budget, 5);
+        return undefined;
+      }
+      if (depth >= MAX_DEPTH) malformed(`AgentCard nesting deeper than ${MAX_DEPTH}`);
+      if (budget) spend(budget, 2);
+      if (Array.isArray(v)) {
+        let out = '';
+        for (let i = 0; i < v.length; i++) {
+          const item = write(v[i], depth + 1, budget);
+          if (item !== undefined) out += (out === '' ? '[' : ',') + item;
+        }
+        return out === '' ? undefined : out + ']';
+      }
+      if (!isPlainObject(v)) malformed('AgentCard holds a value that is not JSON');
+      return writeObject(v, depth, budget, false);
     }
     default:
       return malformed(`AgentCard holds a ${typeof v}, which is not JSON`);
