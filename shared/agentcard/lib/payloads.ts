@@ -13,6 +13,8 @@ export interface Payload {
   readonly text: string;
   /** ASCII of BASE64URL(UTF-8(text)): the second half of the JWS signing input. */
   readonly b64: Uint8Array;
+  /** UTF-8 bytes of `text`. */
+  readonly size: number;
   /** Hex SHA-256 of UTF-8(text), computed on first use. */
   digest(): Promise<string>;
 }
@@ -44,6 +46,7 @@ function payload(profile: AgentCardProfile, text: string): Payload {
     profile,
     text,
     b64: d.b64,
+    size: d.bytes.length,
     digest() {
       if (!d.digest) {
         const p = subtle()
@@ -72,7 +75,9 @@ export class CardPayloads {
    */
   constructor(card: Obj, budget?: Budget) {
     this.#card = card;
-    this.#payloads.set('jcs-clean', payload('jcs-clean', cleanCanonical(card, budget)));
+    const base = payload('jcs-clean', cleanCanonical(card, budget));
+    if (budget && base.size > budget.limit) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
+    this.#payloads.set('jcs-clean', base);
   }
 
   /** The jcs-clean payload (always defined). */

@@ -47,7 +47,7 @@ export function cleanCard(card: unknown, dropProto = false, budget?: Budget): Ob
   const out = dict();
   for (const key of Object.keys(card)) {
     if (key === 'signatures' || (dropProto && key === '__proto__')) continue;
-    if (budget) spend(budget, utf8Length(key) + 4);
+    if (budget) spend(budget, key.length + 4);
     const v = clean(card[key], 1, dropProto, budget);
     if (v !== undefined) out[key] = v;
   }
@@ -55,9 +55,10 @@ export function cleanCard(card: unknown, dropProto = false, budget?: Budget): Ob
 }
 
 /**
- * What is left of a size limit, spent while walking an in-memory card: UTF-8 bytes of strings and
- * member names plus structure (escapes not counted), so a huge card is refused after at most
- * `limit` bytes of work instead of after serializing all of it.
+ * What is left of a size limit, spent while walking an in-memory card: the length of its strings
+ * and member names (UTF-16 code units) plus structure, so a huge card is refused after at most
+ * `limit` units of work instead of after serializing all of it. (The UTF-8 size of the canonical
+ * payload is checked against the same limit once it is encoded.)
  */
 export interface Budget {
   left: number;
@@ -69,25 +70,12 @@ function spend(budget: Budget, n: number): void {
   if (budget.left < 0) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
 }
 
-/** UTF-8 length of a string (a surrogate pair counts 4). */
-const NON_ASCII = /[^\u0000-\u007f]/;
-
-export function utf8Length(s: string): number {
-  if (!NON_ASCII.test(s)) return s.length;
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
-  }
-  return n;
-}
-
 function clean(v: unknown, depth: number, dropProto: boolean, budget?: Budget): Json | undefined {
   switch (typeof v) {
     case 'undefined':
       return undefined;
     case 'string':
-      if (budget) spend(budget, utf8Length(v) + 3);
+      if (budget) spend(budget, v.length + 3);
       return v === '' ? undefined : v;
     case 'boolean':
       if (budget) spend(budget, 6);
@@ -116,7 +104,7 @@ function clean(v: unknown, depth: number, dropProto: boolean, budget?: Budget): 
       let n = 0;
       for (const key of Object.keys(v)) {
         if (dropProto && key === '__proto__') continue;
-        if (budget) spend(budget, utf8Length(key) + 4);
+        if (budget) spend(budget, key.length + 4);
         const c = clean(v[key], depth + 1, dropProto, budget);
         if (c !== undefined) {
           out[key] = c;
@@ -136,53 +124,65 @@ function clean(v: unknown, depth: number, dropProto: boolean, budget?: Budget): 
  */
 export function cleanCanonical(card: unknown, budget?: Budget): string {
   if (!isPlainObject(card)) malformed('an AgentCard must be a JSON object');
-  return writeObject(card, 0, budget, true) ?? '{}';
+  // pieces are collected and joined once: a flat string, cheap to hash as a cache key later
+  const out: string[] = [];
+  return writeObject(card, 0, budget, true, out) ? out.join('') : '{}';
 }
 
-function writeObject(o: Obj, depth: number, budget: Budget | undefined, top: boolean): string | undefined {
+/** Appends the cleaned object to `out`; false (and nothing appended) when it is empty. */
+function writeObject(o: Obj, depth: number, budget: Budget | undefined, top: boolean, out: string[]): boolean {
   // sorted by UTF-16 code units (RFC 8785 §3.2.3)
   const keys = Object.keys(o).sort();
-  let out = '';
+  const start = out.length;
   for (const key of keys) {
     if (top && key === 'signatures') continue;
-    if (budget) spend(budget, utf8Length(key) + 4);
-    const v = write(o[key], depth + 1, budget);
-    if (v === undefined) continue;
-    out += (out === '' ? '{' : ',') + quote(key, 'ERR_CARD_MALFORMED') + ':' + v;
+    if (budget) spend(budget, key.length + 4);
+    const mark = out.length;
+    out.push(mark === start ? '{' : ',', quote(key, 'ERR_CARD_MALFORMED'), ':');
+    if (!write(o[key], depth + 1, budget, out)) out.length = mark;
   }
-  return out === '' ? undefined : out + '}';
+  if (out.length === start) return false;
+  out.push('}');
+  return true;
 }
 
-function write(v: unknown, depth: number, budget: Budget | undefined): string | undefined {
+function write(v: unknown, depth: number, budget: Budget | undefined, out: string[]): boolean {
   switch (typeof v) {
     case 'undefined':
-      return undefined;
+      return false;
     case 'string':
-      if (budget) spend(budget, utf8Length(v) + 3);
-      return v === '' ? undefined : quote(v, 'ERR_CARD_MALFORMED');
+      if (budget) spend(budget, v.length + 3);
+      if (v === '') return false;
+      out.push(quote(v, 'ERR_CARD_MALFORMED'));
+      return true;
     case 'boolean':
       if (budget) spend(budget, 6);
-      return v ? 'true' : 'false';
+      out.push(v ? 'true' : 'false');
+      return true;
     case 'number':
       if (budget) spend(budget, 8);
-      return number(v, 'ERR_CARD_MALFORMED');
+      out.push(number(v, 'ERR_CARD_MALFORMED'));
+      return true;
     case 'object': {
       if (v === null) {
         if (budget) spend(budget, 5);
-        return undefined;
+        return false;
       }
       if (depth >= MAX_DEPTH) malformed(`AgentCard nesting deeper than ${MAX_DEPTH}`);
       if (budget) spend(budget, 2);
       if (Array.isArray(v)) {
-        let out = '';
+        const start = out.length;
         for (let i = 0; i < v.length; i++) {
-          const item = write(v[i], depth + 1, budget);
-          if (item !== undefined) out += (out === '' ? '[' : ',') + item;
+          const mark = out.length;
+          out.push(mark === start ? '[' : ',');
+          if (!write(v[i], depth + 1, budget, out)) out.length = mark;
         }
-        return out === '' ? undefined : out + ']';
+        if (out.length === start) return false;
+        out.push(']');
+        return true;
       }
       if (!isPlainObject(v)) malformed('AgentCard holds a value that is not JSON');
-      return writeObject(v, depth, budget, false);
+      return writeObject(v, depth, budget, false, out);
     }
     default:
       return malformed(`AgentCard holds a ${typeof v}, which is not JSON`);
