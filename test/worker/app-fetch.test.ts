@@ -1,7 +1,7 @@
 // POST /v1/agent-cards/fetch through the worker's entry: the card is fetched from origins served
 // in Node through Miniflare's outbound handler, then verified.
 import { beforeAll, describe, expect, it } from 'vitest';
-import worker from '../../workers/index.js';
+import worker, { type ExecutionContext } from '../../workers/index.js';
 import { signAgentCard } from '../../shared/agentcard/index.js';
 import { TestCA } from '../support/ca.js';
 import { scriptOrigin, unique } from './helpers.js';

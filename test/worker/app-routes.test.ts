@@ -2,7 +2,7 @@
 // routing, errors, CORS, bundles, health, body limits, configuration errors, the memory rate limiter.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exports as workerExports } from 'cloudflare:workers';
-import worker from '../../workers/index.js';
+import worker, { type ExecutionContext } from '../../workers/index.js';
 import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js';
 import { TestCA } from '../support/ca.js';
 import { VERSION } from '../../workers/version.js';

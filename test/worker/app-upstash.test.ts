@@ -2,7 +2,7 @@
 // @upstash/ratelimit answers 429, and a store outage fails closed with 503 ERR_STORE_UNAVAILABLE
 // until the store is back.
 import { afterEach, describe, expect, it } from 'vitest';
-import worker from '../../workers/index.js';
+import worker, { type ExecutionContext } from '../../workers/index.js';
 import { signAgentCard } from '../../shared/agentcard/index.js';
 import { generateKeyPair } from '../../shared/ca/index.js';
 import { control, publicJwk, scriptOrigin, unique, upstash } from './helpers.js';

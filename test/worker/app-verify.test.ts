@@ -2,7 +2,7 @@
 // workerd: valid, tampered, wrong and unknown trust domains (strict and audit), expired chains,
 // pinned keys by kid, and jku key sets from an allowlisted origin.
 import { beforeAll, describe, expect, it } from 'vitest';
-import worker from '../../workers/index.js';
+import worker, { type ExecutionContext } from '../../workers/index.js';
 import { signAgentCard, type AgentCardReport } from '../../shared/agentcard/index.js';
 import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js';
 import { generateKeyPair } from '../../shared/ca/index.js';
