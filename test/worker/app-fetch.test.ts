@@ -133,7 +133,7 @@ describe('POST /v1/agent-cards/fetch', () => {
     ['a URL with a path', async () => ({ body: { url: 'https://agent.test/cards/a.json' }, env: { ...baseEnv, FETCH_ALLOWED_ORIGINS: 'https://agent.test' } }), 400, 'ERR_REQUEST_INVALID'],
     ['no url', async () => ({ body: { policy: {} }, env: baseEnv }), 400, 'ERR_REQUEST_INVALID'],
     ['an unknown field', async () => ({ body: { url: 'https://agent.test', follow: true }, env: baseEnv }), 400, 'ERR_REQUEST_INVALID'],
-  ] as [string, () => Promise<{ body: unknown; env: Record<string, string> }>, number, string][])('%s → %i %s', async (_n, make, status, code) => {
+  ] as [string, () => Promise<{ body: unknown; env: Record<string, string> }>, number, string][])('%s', async (_n, make, status, code) => {
     const { body, env } = await make();
     const res = await fetchCard(body, env);
     expect(res.status).toBe(status);
