@@ -328,11 +328,14 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
       if (svid.chain[0] !== resolved.leaf) throw new TrustError('ERR_INTERNAL', 'x5c: the verified leaf is not the presented one');
       report.trustRoot = `spiffe-bundle:${svid.id.trustDomain.name}`;
     }
+    // prepared while the signature check may still be running; used only if it succeeds
+    const signer = svid ? signerOf(svid) : undefined;
+    signer?.catch(() => {});
+    const binding = bind({ keySource: resolved.keySource, ...(svid ? { id: svid.id } : {}) }, cfg);
     const profile = await checked;
 
     report.profile = profile;
-    if (svid) report.signer = await signerOf(svid);
-    const binding = bind({ keySource: resolved.keySource, ...(svid ? { id: svid.id } : {}) }, cfg);
+    if (signer) report.signer = await signer;
     const ok = binding.status === 'bound' || (binding.status === 'not-checked' && resolved.keySource !== 'x5c');
     if (ok || cfg.mode === 'audit') {
       report.status = 'valid';
