@@ -129,6 +129,16 @@ describe('round trips for every algorithm', () => {
     await expectThrows(signAgentCard(card(), { privateKey: stranger.privateKey, certificateChain: pki.svid.pem }), 'ERR_INPUT_INVALID');
   });
 
+  it('writes an unprotected header, and refuses protected-only members in it', async () => {
+    const keys = await testKeyPair('P-256');
+    const signed = await signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k', header: { note: 'rotation 2' } });
+    expect(sigs(signed)[0]!.header).toEqual({ note: 'rotation 2' });
+    expect((await verifyAgentCard(signed, { keys: { keys: [await publicJwk(keys.publicKey, 'k')] } })).verified).toBe(true);
+    for (const header of [{ kid: 'x' }, { x5c: [] }, { alg: 'none' }, { jku: 'https://evil.example' }]) {
+      await expectThrows(signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k', header }), 'ERR_INPUT_INVALID');
+    }
+  });
+
   it('accepts the JSON text of a card as input', async () => {
     const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
     const report = await verifyAgentCard(JSON.stringify(signed), { bundles: pki.bundles, trustDomain: 'example.org' });
