@@ -12,6 +12,7 @@ import { verifyX509Svid, type VerifiedX509Svid } from '../svid/verify-x509-svid.
 import { importPublicKey, type JwsAlgorithm } from '../x509/import-public-key.js';
 import type { BundleSource } from '../bundle/source.js';
 import type { Certificate } from '../x509/types.js';
+import { LruCache } from '../lib/cache.js';
 import { ASYMMETRIC, HMAC, isAsymmetric, isHmac, type AlgInfo } from './lib/algorithms.js';
 import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } from './lib/header.js';
 import { checkJwkFor, importJwk } from './lib/jwk.js';
@@ -412,8 +413,9 @@ function algorithm(alg: string, cfg: Config): AlgInfo {
 }
 
 // Imported certificate keys by certificate object (parsed certificates are shared through the x509
-// parse cache), so a warm verification gets its key without waiting a turn.
-const leafKeys = new WeakMap<Certificate, Map<string, CryptoKey>>();
+// parse cache), so a warm verification gets its key without waiting a turn. An LruCache, so that
+// clearCaches() (and a crypto provider change) forgets them.
+const leafKeys = new LruCache<Certificate, Map<string, CryptoKey>>(1024);
 
 function leafKey(leaf: Certificate, alg: string): CryptoKey | Promise<CryptoKey> {
   const hit = leafKeys.get(leaf)?.get(alg);

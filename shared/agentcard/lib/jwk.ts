@@ -7,7 +7,9 @@ import { canonicalizeJson } from '../../jcs/index.js';
 import { RSA_MAX_BITS, RSA_MIN_BITS, type AlgInfo } from './algorithms.js';
 
 const imported = new LruCache<string, Promise<CryptoKey>>(1024);
-const importedSecrets = new WeakMap<object, Map<string, Promise<CryptoKey>>>();
+// keyed by the caller's JWK object; each entry remembers the SubtleCrypto it was made with, since
+// keys do not cross implementations (setCryptoProvider)
+const importedSecrets = new WeakMap<object, Map<string, { subtle: SubtleCrypto; key: Promise<CryptoKey> }>>();
 
 function str(jwk: JsonWebKey, name: keyof JsonWebKey): string {
   const v = jwk[name];
@@ -82,17 +84,17 @@ export function importJwk(jwk: JsonWebKey, alg: string, info: AlgInfo): Promise<
 function importSecret(jwk: JsonWebKey, alg: string, info: AlgInfo): Promise<CryptoKey> {
   let byAlg = importedSecrets.get(jwk);
   if (!byAlg) importedSecrets.set(jwk, (byAlg = new Map()));
-  let p = byAlg.get(alg);
-  if (!p) {
-    const k = bytes(jwk, 'k');
-    p = Promise.resolve()
-      .then(() => subtle().importKey('raw', toArrayBuffer(k), info.importParams, false, ['verify']))
-      .catch((err: unknown) => {
-        byAlg.delete(alg);
-        throw new TrustError('ERR_KEY_UNSUPPORTED', `jwk: the key cannot be imported for ${alg}`, { cause: err });
-      });
-    byAlg.set(alg, p);
-  }
+  const current = subtle();
+  const hit = byAlg.get(alg);
+  if (hit && hit.subtle === current) return hit.key;
+  const k = bytes(jwk, 'k');
+  const p = Promise.resolve()
+    .then(() => current.importKey('raw', toArrayBuffer(k), info.importParams, false, ['verify']))
+    .catch((err: unknown) => {
+      byAlg.delete(alg);
+      throw new TrustError('ERR_KEY_UNSUPPORTED', `jwk: the key cannot be imported for ${alg}`, { cause: err });
+    });
+  byAlg.set(alg, { subtle: current, key: p });
   return p;
 }
 
