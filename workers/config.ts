@@ -142,16 +142,19 @@ function trustBundles(env: WorkerEnv): Map<string, ConfiguredBundle> {
     }
     if (td !== name) throw bad('TRUST_BUNDLES', `${JSON.stringify(name)}: use the bare trust domain name (${td})`);
     let bundle: TrustBundle;
+    let document: string;
     try {
       // a string is a SPIFFE bundle JSON text or PEM certificates; an object is a SPIFFE bundle
       if (typeof doc === 'string') bundle = parseBundle(doc, td);
       else if (isPlainObject(doc)) bundle = parseSpiffeBundle(doc, td);
       else throw new TrustError('ERR_BUNDLE_INVALID', 'must be a SPIFFE bundle object, its JSON text, or PEM certificates');
+      // serializing reads every authority's key: a PEM root with a key we cannot express is a config error too
+      document = serializeSpiffeBundle(bundle);
     } catch (err) {
       const reason = err instanceof TrustError ? err.message : 'invalid bundle';
       throw bad('TRUST_BUNDLES', `bundle of ${td}: ${reason}`, err);
     }
-    out.set(td, { bundle, document: serializeSpiffeBundle(bundle), maxAge: bundle.refreshHint ?? DEFAULT_BUNDLE_MAX_AGE });
+    out.set(td, { bundle, document, maxAge: bundle.refreshHint ?? DEFAULT_BUNDLE_MAX_AGE });
   }
   return out;
 }

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseWorkerConfig, type WorkerEnv } from '../../workers/config.js';
 import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js';
+import { encodePem } from '../../shared/x509/index.js';
 import { TestCA } from '../support/ca.js';
 
 let ca: TestCA;
@@ -135,6 +136,24 @@ describe('parseWorkerConfig: invalid values name the variable', () => {
     }
     expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
     expect((err as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('TRUST_BUNDLES: a PEM root whose key cannot be served as a JWK is a config error, not a per-request 422', async () => {
+    // the root's SPKI names the curve 1.2.840.10045.3.1.6 instead of P-256 (…3.1.7): it parses, but has no JWK form
+    const der = ca.der.slice();
+    const p256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    const at = der.findIndex((_, i) => p256.every((b, j) => der[i + j] === b));
+    expect(at).toBeGreaterThan(0);
+    der[at + p256.length - 1] = 0x06;
+    const pem = encodePem('CERTIFICATE', der);
+    let err: unknown;
+    try {
+      parseWorkerConfig({ TRUST_BUNDLES: JSON.stringify({ 'example.org': pem }) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
+    expect((err as Error).message).toMatch(/^TRUST_BUNDLES: bundle of example\.org: /);
   });
 
   it('never echoes the Upstash token in a message', () => {
