@@ -9,7 +9,7 @@
  * first claim of `id` within `ttlMs` — atomically, as Redis `SET id 1 NX PX ttlMs` does.
  *
  * @example
- * if (!(await guard.claim(`jti:${claims.jti}`, 300_000))) throw new TrustError('ERR_TOKEN_REPLAYED', 'token already used')
+ * if (!(await guard.claim(`jti:${claims.jti}`, 300_000))) throw new TrustError('ERR_JWT_CLAIM_INVALID', 'jti already used')
  */
 export interface ReplayGuard {
   claim(id: string, ttlMs: number): Promise<boolean>;
