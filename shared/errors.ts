@@ -6,7 +6,6 @@
 export const ERROR_CODES = [
   // input encodings
   'ERR_PEM_MALFORMED',
-  'ERR_DER_MALFORMED',
   'ERR_JSON_MALFORMED',
   'ERR_BASE64_MALFORMED',
   'ERR_INPUT_INVALID',

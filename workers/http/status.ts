@@ -11,7 +11,6 @@ import type { ErrorCode } from '../../shared/errors.js';
 export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   // input encodings and request shape
   ERR_PEM_MALFORMED: 400,
-  ERR_DER_MALFORMED: 400,
   ERR_JSON_MALFORMED: 400,
   ERR_BASE64_MALFORMED: 400,
   ERR_INPUT_INVALID: 400,
