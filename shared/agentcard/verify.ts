@@ -11,6 +11,7 @@ import { matchId, matchMemberOf, type Matcher } from '../spiffe/match.js';
 import { verifyX509Svid, type VerifiedX509Svid } from '../svid/verify-x509-svid.js';
 import { importPublicKey, type JwsAlgorithm } from '../x509/import-public-key.js';
 import type { BundleSource } from '../bundle/source.js';
+import type { TrustBundle } from '../bundle/trust-bundle.js';
 import type { Certificate } from '../x509/types.js';
 import { LruCache } from '../lib/cache.js';
 import { ASYMMETRIC, HMAC, isAsymmetric, isHmac, type AlgInfo } from './lib/algorithms.js';
@@ -290,7 +291,7 @@ interface Resolved {
   /** Keys to try, in order (each already checked against the algorithm, or checked when imported). */
   readonly keys: ReadonlyArray<() => CryptoKey | Promise<CryptoKey>>;
   /** x5c: the chain verification, started only once the signature check is under way. */
-  readonly chain?: () => Promise<VerifiedX509Svid>;
+  readonly chain?: () => VerifiedX509Svid | Promise<VerifiedX509Svid>;
   readonly leaf?: Certificate;
 }
 
@@ -321,7 +322,8 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     let svid: VerifiedX509Svid | undefined;
     if (resolved.chain) {
       try {
-        svid = await resolved.chain();
+        const c = resolved.chain();
+        svid = c instanceof Promise ? await c : c;
       } catch (err) {
         checked.catch(() => {});
         throw err;
@@ -331,12 +333,12 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     }
     // prepared while the signature check may still be running; used only if it succeeds
     const signer = svid ? signerOf(svid) : undefined;
-    signer?.catch(() => {});
+    if (signer instanceof Promise) signer.catch(() => {});
     const binding = bind({ keySource: resolved.keySource, ...(svid ? { id: svid.id } : {}) }, cfg);
     const profile = await checked;
 
     report.profile = profile;
-    if (signer) report.signer = await signer;
+    if (signer) report.signer = signer instanceof Promise ? await signer : signer;
     const ok = binding.status === 'bound' || (binding.status === 'not-checked' && resolved.keySource !== 'x5c');
     if (ok || cfg.mode === 'audit') {
       report.status = 'valid';
@@ -353,13 +355,24 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
   }
 }
 
-async function signerOf(svid: VerifiedX509Svid): Promise<AgentCardSigner> {
-  return {
-    spiffeId: svid.id.toString(),
-    trustDomain: svid.id.trustDomain.name,
-    chainFingerprints: await Promise.all(svid.chain.map((c) => c.fingerprint())),
-    notAfter: svid.chain[0]!.notAfter.toISOString(),
-  };
+// The signer part of the report by verified chain (chains are remembered below, so a warm
+// verification finds its signer here without waiting for the fingerprints again).
+const signers = new LruCache<VerifiedX509Svid, AgentCardSigner>(1024);
+
+function signerOf(svid: VerifiedX509Svid): AgentCardSigner | Promise<AgentCardSigner> {
+  const hit = signers.get(svid);
+  // a fresh object per report: a caller changing one report does not change the next
+  if (hit) return { ...hit, chainFingerprints: hit.chainFingerprints.slice() };
+  return Promise.all(svid.chain.map((c) => c.fingerprint())).then((chainFingerprints) => {
+    const signer: AgentCardSigner = {
+      spiffeId: svid.id.toString(),
+      trustDomain: svid.id.trustDomain.name,
+      chainFingerprints,
+      notAfter: svid.chain[0]!.notAfter.toISOString(),
+    };
+    signers.set(svid, { ...signer, chainFingerprints: chainFingerprints.slice() });
+    return signer;
+  });
 }
 
 /** The profile the signature verifies over with one of the keys; throws what went wrong otherwise. */
@@ -428,6 +441,76 @@ function leafKey(leaf: Certificate, alg: string): CryptoKey | Promise<CryptoKey>
   });
 }
 
+interface RememberedSvid {
+  readonly svid: VerifiedX509Svid;
+  /** The bundle the chain was verified against, as its source returned it. */
+  readonly bundle: TrustBundle;
+  readonly authorities: readonly Certificate[];
+  readonly sequence: number | undefined;
+  /** The time span (ms) in which every certificate of the verified path is valid. */
+  readonly from: number;
+  readonly until: number;
+}
+
+// Verified x5c chains by their parsed certificate list: the protected-header cache hands out the
+// same frozen list for the same header text, so a card seen again finds its chain here. An entry
+// counts only while the bundle source still returns the very bundle (same object, authorities and
+// spiffe_sequence) it was verified against and the time is inside every certificate's validity;
+// everything else in verifyX509Svid depends on the certificates alone. The identity policy is not
+// part of it: bind() checks it on every verification.
+const svids = new LruCache<readonly Certificate[], RememberedSvid>(1024);
+
+function sameBundle(r: RememberedSvid, b: TrustBundle | undefined): boolean {
+  return b === r.bundle && b.x509Authorities === r.authorities && b.sequence === r.sequence;
+}
+
+function verifiedChain(x5c: readonly Certificate[], bundles: BundleSource, at: Date | undefined): VerifiedX509Svid | Promise<VerifiedX509Svid> {
+  const hit = svids.get(x5c);
+  if (hit) {
+    const now = at === undefined ? Date.now() : at.getTime();
+    if (now >= hit.from && now <= hit.until) {
+      let current: TrustBundle | Promise<TrustBundle> | undefined;
+      try {
+        current = bundles.getBundle(hit.svid.id.trustDomain);
+      } catch {
+        current = undefined; // the full verification reports it
+      }
+      if (current instanceof Promise) {
+        return current.then(
+          (b) => (sameBundle(hit, b) ? hit.svid : verifyAndRemember(x5c, bundles, at)),
+          () => verifyAndRemember(x5c, bundles, at),
+        );
+      }
+      if (sameBundle(hit, current)) return hit.svid;
+    }
+    svids.delete(x5c);
+  }
+  return verifyAndRemember(x5c, bundles, at);
+}
+
+async function verifyAndRemember(x5c: readonly Certificate[], bundles: BundleSource, at: Date | undefined): Promise<VerifiedX509Svid> {
+  // the bundle verifyX509Svid actually used, recorded as it asks for it
+  let used: TrustBundle | undefined;
+  const recording: BundleSource = {
+    getBundle(td) {
+      const b = bundles.getBundle(td);
+      if (b instanceof Promise) return b.then((v) => (used = v));
+      return (used = b);
+    },
+  };
+  const svid = await verifyX509Svid(x5c, recording, at === undefined ? {} : { at });
+  if (used) {
+    let from = -Infinity;
+    let until = Infinity;
+    for (const c of svid.chain) {
+      from = Math.max(from, c.notBefore.getTime());
+      until = Math.min(until, c.notAfter.getTime());
+    }
+    svids.set(x5c, { svid, bundle: used, authorities: used.x509Authorities, sequence: used.sequence, from, until });
+  }
+  return svid;
+}
+
 function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Resolved | Promise<Resolved> {
   if (info.kty === 'oct') {
     return fromKeySet(h, info, cfg.symmetricKeys!, 'kid', `symmetric:${h.kid ?? ''}`);
@@ -441,7 +524,7 @@ function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Resolved | 
       keySource: 'x5c',
       keys: [() => leafKey(leaf, h.alg)],
       leaf,
-      chain: () => verifyX509Svid(x5c, bundles, cfg.at === undefined ? {} : { at: cfg.at }),
+      chain: () => verifiedChain(x5c, bundles, cfg.at),
     };
   }
   // a pinned key set answers before any network: kid selects among configured keys only

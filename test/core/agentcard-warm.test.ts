@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAgentCard, verifyAgentCard } from '../../shared/agentcard/index.js';
 import { getCrypto, setCryptoProvider } from '../../shared/crypto.js';
-import { card, makePki, type Pki } from './agentcard-fixtures.js';
+import { BundleSet, TrustBundle } from '../../shared/bundle/index.js';
+import { TestCA, card, makePki, type Pki } from './agentcard-fixtures.js';
 
 // Counts every SubtleCrypto call the core makes, by wrapping the provider in use.
 const counts: Record<string, number> = {};
@@ -48,5 +49,58 @@ describe('a warm verification', () => {
     const report = await verifyAgentCard(structuredClone(signed), options);
     expect(report.verified).toBe(true);
     expect(counts).toEqual({ verify: 1 });
+  });
+});
+
+describe('a remembered x5c chain', () => {
+  it.each([
+    ['another root for the trust domain', 'other-root', 'ERR_X509_CHAIN_UNTRUSTED'],
+    ['a time after the leaf expired', 'expired', 'ERR_X509_EXPIRED'],
+    ['a time before the chain was valid', 'early', 'ERR_X509_NOT_YET_VALID'],
+    ['another expected ID', 'other-id', 'ERR_CARD_SIGNER_NOT_BOUND'],
+  ] as const)('does not vouch for %s', async (_name, change, code) => {
+    const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
+    const options = { bundles: pki.bundles, trustDomain: 'example.org' };
+    expect((await verifyAgentCard(signed, options)).verified).toBe(true);
+    let changed: Parameters<typeof verifyAgentCard>[1];
+    if (change === 'other-root') {
+      const impostor = await TestCA.create({ trustDomain: 'example.org' });
+      changed = { ...options, bundles: new BundleSet([new TrustBundle('example.org', { x509Authorities: [impostor.rootDer] })]) };
+    } else if (change === 'expired') {
+      changed = { ...options, at: new Date(pki.svid.certificates[0]!.notAfter.getTime() + 1000) };
+    } else if (change === 'early') {
+      changed = { ...options, at: new Date(pki.svid.certificates[0]!.notBefore.getTime() - 1000) };
+    } else {
+      changed = { ...options, expectedId: 'spiffe://example.org/agent/b' };
+    }
+    const report = await verifyAgentCard(signed, changed);
+    expect(report.verified).toBe(false);
+    expect(report.signatures[0]).toMatchObject({ code });
+    // and the original configuration still verifies
+    expect((await verifyAgentCard(signed, options)).verified).toBe(true);
+  });
+
+  it('is checked against what a live bundle source returns now', async () => {
+    const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
+    const good = new TrustBundle('example.org', { x509Authorities: [pki.ca.rootDer] });
+    const impostor = await TestCA.create({ trustDomain: 'example.org' });
+    let current = good;
+    const live = { getBundle: async () => current };
+    const options = { bundles: live, trustDomain: 'example.org' };
+    expect((await verifyAgentCard(signed, options)).verified).toBe(true);
+    current = new TrustBundle('example.org', { x509Authorities: [impostor.rootDer], sequence: 2 });
+    expect((await verifyAgentCard(signed, options)).signatures[0]).toMatchObject({ code: 'ERR_X509_CHAIN_UNTRUSTED' });
+    current = new TrustBundle('example.org', { x509Authorities: [pki.ca.rootDer], sequence: 3 });
+    expect((await verifyAgentCard(signed, options)).verified).toBe(true);
+  });
+
+  it('gives every report its own signer object', async () => {
+    const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
+    const options = { bundles: pki.bundles, trustDomain: 'example.org' };
+    const first = await verifyAgentCard(signed, options);
+    const fingerprints = [...first.signatures[0]!.signer!.chainFingerprints];
+    (first.signatures[0]!.signer!.chainFingerprints as string[]).length = 0;
+    const second = await verifyAgentCard(signed, options);
+    expect(second.signatures[0]!.signer!.chainFingerprints).toEqual(fingerprints);
   });
 });
