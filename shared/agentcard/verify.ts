@@ -321,12 +321,23 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     const checked = checkSignature(resolved, info, signature, h, payloads);
     let svid: VerifiedX509Svid | undefined;
     if (resolved.chain) {
+      let c: VerifiedX509Svid | Promise<VerifiedX509Svid>;
       try {
-        const c = resolved.chain();
-        svid = c instanceof Promise ? await c : c;
+        c = resolved.chain();
       } catch (err) {
         checked.catch(() => {});
         throw err;
+      }
+      if (c instanceof Promise) {
+        // the signature check may fail while the chain is validated: handled here, still thrown
+        // when awaited below
+        checked.catch(() => {});
+        // a chain not seen before: the report's chain fingerprints are hashed while it is validated
+        // instead of after it (memoized on each certificate; read only if the chain verifies)
+        for (const cert of h.x5c ?? []) cert.fingerprint().catch(() => {});
+        svid = await c;
+      } else {
+        svid = c;
       }
       if (svid.chain[0] !== resolved.leaf) throw new TrustError('ERR_INTERNAL', 'x5c: the verified leaf is not the presented one');
       report.trustRoot = `spiffe-bundle:${svid.id.trustDomain.name}`;
