@@ -7,6 +7,7 @@ import { TrustError } from '../errors.js';
 import { subtle } from '../crypto.js';
 import { LruCache } from '../lib/cache.js';
 import { b64urlDecode, b64urlEncode } from '../lib/encoding.js';
+import { isJwkPointOnCurve } from '../lib/ec.js';
 import type { Certificate } from '../x509/types.js';
 
 /** A public key as the bundle keeps it: only key members, nothing signer-controlled beyond `alg`. */
@@ -209,9 +210,16 @@ export function importVerifyKey(jwk: PublicJwk, alg: JwsAlgorithm): Promise<Cryp
     const members =
       jwk.kty === 'EC' ? { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } : jwk.kty === 'RSA' ? { kty: 'RSA', n: jwk.n, e: jwk.e } : { kty: 'OKP', crv: jwk.crv, x: jwk.x };
     p = Promise.resolve()
-      .then(() => subtle().importKey('jwk', members, params, false, ['verify']))
+      .then(() => {
+        // checked here, not by every engine's import (@peculiar/webcrypto's does not)
+        if (jwk.kty === 'EC' && !isJwkPointOnCurve(jwk.crv, b64urlDecode(jwk.x, 'ERR_KEY_UNSUPPORTED'), b64urlDecode(jwk.y, 'ERR_KEY_UNSUPPORTED'))) {
+          throw new TrustError('ERR_KEY_UNSUPPORTED', `the bundle key is not a point on ${jwk.crv}`);
+        }
+        return subtle().importKey('jwk', members, params, false, ['verify']);
+      })
       .catch((err: unknown) => {
         imported.delete(key);
+        if (err instanceof TrustError) throw err;
         throw new TrustError('ERR_KEY_UNSUPPORTED', `the bundle key cannot be imported for ${alg}`, { cause: err });
       });
     imported.set(key, p);

@@ -369,6 +369,16 @@ describe('certificates and keys', () => {
     expectFailed(await verifyAgentCard(c, { keys: { keys: [await publicJwk(small.publicKey, 's')] } }), 0, 'ERR_KEY_UNSUPPORTED');
   });
 
+  it('a kid key whose point is not on its curve is ERR_KEY_UNSUPPORTED in every runtime', async () => {
+    const keys = await testKeyPair('P-256');
+    const signed = await signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k' });
+    const jwk = await publicJwk(keys.publicKey, 'k');
+    const y = b64urlDecode(jwk.y!);
+    y[31]! ^= 0x01;
+    expectFailed(await verifyAgentCard(signed, { keys: { keys: [{ ...jwk, y: b64urlEncode(y) }] } }), 0, 'ERR_KEY_UNSUPPORTED');
+    expect((await verifyAgentCard(signed, { keys: { keys: [jwk] } })).verified).toBe(true);
+  });
+
   it('signing refuses an algorithm the key cannot make', async () => {
     const keys = await testKeyPair('P-256');
     await expectThrows(signAgentCard(card(), { privateKey: keys.privateKey, alg: 'ES384' }), 'ERR_JWS_KEY_ALGORITHM_MISMATCH');

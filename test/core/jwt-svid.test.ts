@@ -4,7 +4,7 @@ import { validateJwtSvid } from '../../shared/svid/index.js';
 import { BundleSet, TrustBundle, type BundleSource } from '../../shared/bundle/index.js';
 import { matchId } from '../../shared/spiffe/index.js';
 import { TrustError, type ErrorCode } from '../../shared/errors.js';
-import { b64urlEncode } from '../../shared/lib/encoding.js';
+import { b64urlDecode, b64urlEncode } from '../../shared/lib/encoding.js';
 
 // Tokens are signed here with the platform's WebCrypto (and jose for an interop check); the core
 // verifies with its own provider, so the peculiar run also proves keys cross as JWKs only.
@@ -306,6 +306,14 @@ describe('validateJwtSvid rejects', () => {
   it('a subject the matcher does not accept', async () => {
     const p = validateJwtSvid(await token(), bundle, { ...opts, match: matchId('spiffe://example.org/other') });
     await expect(p).rejects.toMatchObject({ code: 'ERR_SPIFFE_ID_NOT_AUTHORIZED' });
+  });
+
+  it('a bundle key whose point is not on its curve, in every runtime', async () => {
+    const good = signers.get('ES256')!.publicJwk;
+    const y = b64urlDecode(good.y!);
+    y[31]! ^= 0x01;
+    const bent = new TrustBundle(TD, { jwtAuthorities: { ES256: { ...good, y: b64urlEncode(y) } } });
+    expect(await codeOf(validateJwtSvid(await token(), bent, opts))).toBe('ERR_KEY_UNSUPPORTED');
   });
 
   it('a revoked key (bundle without it)', async () => {

@@ -4,6 +4,7 @@ import { subtle } from '../../crypto.js';
 import { LruCache } from '../../lib/cache.js';
 import { b64urlDecode, b64urlEncode, toArrayBuffer, utf8 } from '../../lib/encoding.js';
 import { canonicalizeJson } from '../../jcs/index.js';
+import { isJwkPointOnCurve, type NistCurve } from '../../lib/ec.js';
 import { RSA_MAX_BITS, RSA_MIN_BITS, type AlgInfo } from './algorithms.js';
 
 const imported = new LruCache<string, Promise<CryptoKey>>(1024);
@@ -70,9 +71,16 @@ export function importJwk(jwk: JsonWebKey, alg: string, info: AlgInfo): Promise<
   let p = imported.get(id);
   if (!p) {
     p = Promise.resolve()
-      .then(() => subtle().importKey('jwk', members, info.importParams, false, ['verify']))
+      .then(() => {
+        // checked here, not by every engine's import (@peculiar/webcrypto's does not)
+        if (info.kty === 'EC' && !isJwkPointOnCurve(info.crv as NistCurve, bytes(members, 'x'), bytes(members, 'y'))) {
+          throw new TrustError('ERR_KEY_UNSUPPORTED', `jwk: x and y are not a point on ${String(info.crv)}`);
+        }
+        return subtle().importKey('jwk', members, info.importParams, false, ['verify']);
+      })
       .catch((err: unknown) => {
         imported.delete(id);
+        if (err instanceof TrustError) throw err;
         throw new TrustError('ERR_KEY_UNSUPPORTED', `jwk: the key cannot be imported for ${alg}`, { cause: err });
       });
     imported.set(id, p);

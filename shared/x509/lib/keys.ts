@@ -2,8 +2,10 @@
 import { TrustError } from '../../errors.js';
 import { subtle } from '../../crypto.js';
 import { LruCache } from '../../lib/cache.js';
-import { toArrayBuffer } from '../../lib/encoding.js';
+import { b64urlEncode, toArrayBuffer } from '../../lib/encoding.js';
+import { isOnCurve } from '../../lib/ec.js';
 import type { ParsedCertificate } from './certificate.js';
+import { TAG, expect, readBitString, readTlv } from './der.js';
 import type { Hash } from './oids.js';
 
 export type ImportParams =
@@ -26,18 +28,56 @@ export function assertUsableKey(cert: ParsedCertificate): void {
   }
 }
 
+/** An RSA key's modulus or exponent as a JWK member: unsigned big-endian, no leading zero octet. */
+function jwkInteger(buf: Uint8Array, start: number, end: number): string {
+  let s = start;
+  while (s < end - 1 && buf[s] === 0) s++;
+  return b64urlEncode(buf.subarray(s, end));
+}
+
+/**
+ * The certificate's key in the import format that carries exactly its key and imports fastest:
+ * EC points (uncompressed, as the parser requires) and Ed25519 keys as 'raw', RSA keys as a JWK of
+ * modulus and exponent. Node imports 'spki' through OpenSSL 3's decoder, three to six times slower
+ * than these formats (docs/benchmarks.md); workerd and other engines accept all three alike. The
+ * SPKI was checked by the parser (structure, curve, point form); an EC point is checked to be on
+ * its curve here, since not every engine checks that on a raw import.
+ */
+function keyData(cert: ParsedCertificate): { format: 'raw'; data: ArrayBuffer } | { format: 'jwk'; data: JsonWebKey } {
+  const spki = cert.publicKey.spki;
+  const alg = cert.publicKey.algorithm;
+  // the subjectPublicKey BIT STRING is the SPKI's last element (the parser rejects trailing data)
+  const outer = readTlv(spki, 0, spki.length, 'ERR_X509_MALFORMED');
+  const algId = readTlv(spki, outer.cs, outer.end, 'ERR_X509_MALFORMED');
+  const key = readBitString(spki, readTlv(spki, algId.end, outer.end, 'ERR_X509_MALFORMED'), 'ERR_X509_MALFORMED').bytes;
+  if (alg.name === 'ECDSA' && !isOnCurve(alg.namedCurve, key)) {
+    throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `the ${alg.namedCurve} public key is not a point on its curve`);
+  }
+  if (alg.name !== 'RSA') return { format: 'raw', data: toArrayBuffer(key.slice()) };
+  const seq = expect(key, 0, key.length, TAG.SEQUENCE, 'ERR_X509_MALFORMED', 'RSAPublicKey');
+  const n = expect(key, seq.cs, seq.end, TAG.INTEGER, 'ERR_X509_MALFORMED', 'modulus');
+  const e = expect(key, n.end, seq.end, TAG.INTEGER, 'ERR_X509_MALFORMED', 'publicExponent');
+  return { format: 'jwk', data: { kty: 'RSA', n: jwkInteger(key, n.cs, n.end), e: jwkInteger(key, e.cs, e.end) } };
+}
+
 /** The CryptoKey for `cert`'s public key under `params`, imported once and then cached. */
 export function importKeyFor(cert: ParsedCertificate, params: ImportParams): Promise<CryptoKey> {
   assertUsableKey(cert);
   const id = `${params.name}/${'hash' in params ? params.hash : 'namedCurve' in params ? params.namedCurve : ''}\u0000${cert.spkiKey}`;
   const hit = keys.get(id);
   if (hit) return hit;
-  const p = subtle()
-    .importKey('spki', toArrayBuffer(cert.publicKey.spki), params, false, ['verify'])
-    .catch((err: unknown) => {
-      keys.delete(id);
-      throw new TrustError('ERR_X509_KEY_UNSUPPORTED', 'the public key could not be imported', { cause: err });
-    });
+  let imported: Promise<CryptoKey>;
+  try {
+    const { format, data } = keyData(cert);
+    imported = format === 'raw' ? subtle().importKey('raw', data, params, false, ['verify']) : subtle().importKey('jwk', data, params, false, ['verify']);
+  } catch (err) {
+    imported = Promise.reject(err);
+  }
+  const p = imported.catch((err: unknown) => {
+    keys.delete(id);
+    if (err instanceof TrustError) throw err;
+    throw new TrustError('ERR_X509_KEY_UNSUPPORTED', 'the public key could not be imported', { cause: err });
+  });
   keys.set(id, p);
   return p;
 }
