@@ -27,7 +27,8 @@ interface Search {
   readonly roots: Map<string, ParsedCertificate[]>;
   readonly intermediates: Map<string, ParsedCertificate[]>;
   readonly rootSet: Set<ParsedCertificate>;
-  readonly links: Map<ParsedCertificate, Map<ParsedCertificate, TrustError | null>>;
+  /** Signature checks by subject and issuer, started at most once each: null when it verified. */
+  readonly links: Map<ParsedCertificate, Map<ParsedCertificate, Promise<TrustError | null>>>;
   signatureChecks: number;
   candidates: number;
   best: { rank: number; error: TrustError } | undefined;
@@ -104,23 +105,45 @@ function candidates(cert: ParsedCertificate, path: readonly ParsedCertificate[],
   return out;
 }
 
-async function link(subject: ParsedCertificate, issuer: ParsedCertificate, s: Search): Promise<TrustError | null> {
+function link(subject: ParsedCertificate, issuer: ParsedCertificate, s: Search): Promise<TrustError | null> {
   let memo = s.links.get(subject);
   const known = memo?.get(issuer);
   if (known !== undefined) return known;
   if (++s.signatureChecks > s.maxSignatureChecks) {
-    throw new TrustError('ERR_X509_PATH_SEARCH_LIMIT', `path search needed more than ${s.maxSignatureChecks} signature checks`);
+    return Promise.reject(new TrustError('ERR_X509_PATH_SEARCH_LIMIT', `path search needed more than ${s.maxSignatureChecks} signature checks`));
   }
-  let result: TrustError | null = null;
-  try {
-    await checkSignature(subject, issuer);
-  } catch (err) {
-    if (!(err instanceof TrustError)) throw new TrustError('ERR_INTERNAL', 'signature check failed', { cause: err });
-    result = err;
-  }
+  const result = checkSignature(subject, issuer).then(
+    () => null,
+    (err: unknown) => {
+      if (!(err instanceof TrustError)) throw new TrustError('ERR_INTERNAL', 'signature check failed', { cause: err });
+      return err;
+    },
+  );
   if (!memo) s.links.set(subject, (memo = new Map()));
   memo.set(issuer, result);
   return result;
+}
+
+/**
+ * Starts the signature checks of the path the search tries first (each certificate's first
+ * candidate issuer, up to a root or the depth limit) side by side, before the search awaits the
+ * first of them: for the usual chain that is the whole path, so its checks and key imports overlap
+ * instead of running one after another. The search finds them memoized. On a path that fails
+ * early this may check a few signatures the search would not have (at most maxDepth − 1, counted
+ * against maxSignatureChecks like every other).
+ */
+function prefetch(leaf: ParsedCertificate, s: Search): void {
+  const path = [leaf];
+  let cert = leaf;
+  while (path.length < s.maxDepth && s.signatureChecks < s.maxSignatureChecks) {
+    const first = candidates(cert, path, s)[0];
+    if (!first) return;
+    const [cand, isRoot] = first;
+    link(cert, cand, s).catch(() => {}); // awaited by the search when it gets there
+    if (isRoot) return;
+    path.push(cand);
+    cert = cand;
+  }
 }
 
 /**
@@ -215,6 +238,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<Verified
 
   // the leaf is on every path: its own failures are final
   checkCommon(leaf, s);
+  prefetch(leaf, s);
   const chain = await extend([leaf], undefined, s);
   if (chain) return { chain };
   if (s.best) throw s.best.error;
