@@ -95,6 +95,8 @@ export async function verifyAgentCard(card: unknown, options: VerifyAgentCardOpt
   const cfg = configure(options);
   const { obj, budget } = readCard(card, cfg.maxCardBytes);
   const entries = readSignatures(obj, cfg.maxSignatures, budget);
+  // signatures seen before start their crypto now, and the card is canonicalized while it runs
+  const early = entries.map(startEarly);
   const payloads = new CardPayloads(obj, budget); // throws for a card that cannot be canonicalized
   const base = payloads.base;
 
@@ -109,7 +111,7 @@ export async function verifyAgentCard(card: unknown, options: VerifyAgentCardOpt
     };
   }
 
-  const evaluated = Promise.all(entries.map((entry, index) => evaluate(entry, index, payloads, cfg)));
+  const evaluated = Promise.all(entries.map((entry, index) => evaluate(entry, index, payloads, cfg, early[index])));
   // hashed while the signatures are checked (after their crypto started): most cards verify over this payload
   base.digest().catch(() => {});
   const outcomes = await evaluated;
@@ -300,7 +302,7 @@ interface Signer {
   readonly keySource: 'x5c' | 'kid' | 'jku';
 }
 
-async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg: Config): Promise<Outcome> {
+async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg: Config, early: Early | undefined): Promise<Outcome> {
   const report: { -readonly [K in keyof AgentCardSignatureReport]: AgentCardSignatureReport[K] } = { index, status: 'invalid' };
   try {
     const h = parseProtectedHeader(entry.protected, cfg.maxHeaderBytes, cfg.maxX5c);
@@ -318,7 +320,7 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     // The signature check goes first: with a remembered key its crypto starts right here, and the
     // chain validation (pure computation when warm) runs while it is in flight. Nothing from the
     // signature counts unless the chain verified: a chain error is the one reported.
-    const checked = checkSignature(resolved, info, signature, h, payloads);
+    const checked = checkSignature(entry, resolved, info, signature, h, payloads, early);
     let svid: VerifiedX509Svid | undefined;
     if (resolved.chain) {
       let c: VerifiedX509Svid | Promise<VerifiedX509Svid>;
@@ -387,7 +389,15 @@ function signerOf(svid: VerifiedX509Svid): AgentCardSigner | Promise<AgentCardSi
 }
 
 /** The profile the signature verifies over with one of the keys; throws what went wrong otherwise. */
-async function checkSignature(resolved: Resolved, info: AlgInfo, signature: Uint8Array, h: ProtectedHeader, payloads: CardPayloads): Promise<AgentCardProfile> {
+async function checkSignature(
+  entry: Entry,
+  resolved: Resolved,
+  info: AlgInfo,
+  signature: Uint8Array,
+  h: ProtectedHeader,
+  payloads: CardPayloads,
+  early: Early | undefined,
+): Promise<AgentCardProfile> {
   let firstError: unknown;
   for (const getKey of resolved.keys) {
     let key: CryptoKey;
@@ -402,11 +412,65 @@ async function checkSignature(resolved: Resolved, info: AlgInfo, signature: Uint
     if (info.sigLen !== undefined && signature.length !== info.sigLen) {
       throw new TrustError('ERR_JWS_SIGNATURE_INVALID', `jws: a ${h.alg} signature is ${info.sigLen} bytes, not ${signature.length}`);
     }
-    const profile = await verifyOverProfiles(info, key, signature, h.ascii, payloads);
+    if (early && earlyApplies(early.remembered, key, payloads)) {
+      // the same bytes under the key this configuration vouches for now: the early check is this check
+      if (await early.result.catch(() => false)) return early.remembered.profile;
+    }
+    const profile = await verifyOverProfiles(entry, info, key, signature, h.ascii, payloads);
     if (profile) return profile;
     firstError ??= new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
   }
   throw firstError ?? new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
+}
+
+// --- early signature checks --------------------------------------------------------------------
+
+/** What a verified signature was checked with, so that the same signature seen again can start early. */
+interface Remembered {
+  readonly protected: string;
+  readonly key: CryptoKey;
+  readonly params: AlgInfo['params'];
+  readonly signature: ArrayBuffer;
+  readonly input: ArrayBuffer;
+  readonly profile: AgentCardProfile;
+  /** The payload text the signature verified over. */
+  readonly text: string;
+}
+
+interface Early {
+  readonly remembered: Remembered;
+  /** The WebCrypto verification of the remembered signing input, started before canonicalization. */
+  readonly result: Promise<boolean>;
+}
+
+// By the signature's base64url text. Entries hold the signing input (protected header and
+// payload), so only inputs up to MAX_REMEMBERED_INPUT are kept: at most 256 × 32 KiB of inputs.
+const remembered = new LruCache<string, Remembered>(256);
+const MAX_REMEMBERED_INPUT = 32 * 1024;
+
+/**
+ * A signature verified before starts its WebCrypto check at once, over the signing input it
+ * verified over then, so that the card's canonicalization runs while the check is in flight (the
+ * warm path then costs about one verification, not canonicalization plus one). The early result
+ * is only a guess at the input: checkSignature uses it only when the key that the configuration
+ * resolves now is the same key and the card's payload is the same text (earlyApplies); otherwise
+ * it is dropped and the signature is checked over what the card holds now.
+ */
+function startEarly(entry: Entry): Early | undefined {
+  const r = remembered.get(entry.signature);
+  if (r === undefined || r.protected !== entry.protected) return undefined;
+  let result: Promise<boolean>;
+  try {
+    result = subtle().verify(r.params, r.key, r.signature, r.input);
+  } catch {
+    return undefined;
+  }
+  result.catch(() => {}); // awaited only when it applies (and then its failure means "check again")
+  return { remembered: r, result };
+}
+
+function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): boolean {
+  return key === r.key && payloads.get(r.profile)?.text === r.text;
 }
 
 function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
@@ -570,20 +634,33 @@ function fromKeySet(h: ProtectedHeader, info: AlgInfo, set: AgentCardKeySet, key
   return { keySource, trustRoot, keys: usable.map((k) => () => importJwk(k, h.alg, info)) };
 }
 
-async function verifyOverProfiles(info: AlgInfo, key: CryptoKey, signature: Uint8Array, protectedAscii: Uint8Array, payloads: CardPayloads): Promise<AgentCardProfile | undefined> {
+async function verifyOverProfiles(
+  entry: Entry,
+  info: AlgInfo,
+  key: CryptoKey,
+  signature: Uint8Array,
+  protectedAscii: Uint8Array,
+  payloads: CardPayloads,
+): Promise<AgentCardProfile | undefined> {
   const tried = new Set<string>();
   for (const profile of PROFILES) {
     const p = payloads.get(profile);
     if (!p || tried.has(p.text)) continue;
     tried.add(p.text);
-    const input = signingInput(protectedAscii, p.b64);
+    const input = toArrayBuffer(signingInput(protectedAscii, p.b64));
+    const sig = toArrayBuffer(signature);
     let ok: boolean;
     try {
-      ok = await subtle().verify(info.params, key, toArrayBuffer(signature), toArrayBuffer(input));
+      ok = await subtle().verify(info.params, key, sig, input);
     } catch (err) {
       throw new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature could not be checked', { cause: err });
     }
-    if (ok) return profile;
+    if (ok) {
+      if (input.byteLength <= MAX_REMEMBERED_INPUT) {
+        remembered.set(entry.signature, { protected: entry.protected, key, params: info.params, signature: sig, input, profile, text: p.text });
+      }
+      return profile;
+    }
   }
   return undefined;
 }

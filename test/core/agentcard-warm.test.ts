@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAgentCard, verifyAgentCard } from '../../shared/agentcard/index.js';
 import { getCrypto, setCryptoProvider } from '../../shared/crypto.js';
 import { BundleSet, TrustBundle } from '../../shared/bundle/index.js';
-import { TestCA, card, makePki, type Pki } from './agentcard-fixtures.js';
+import { TestCA, card, makePki, publicJwk, testKeyPair, type Pki } from './agentcard-fixtures.js';
+import { TrustError } from '../../shared/errors.js';
 
 // Counts every SubtleCrypto call the core makes, by wrapping the provider in use.
 const counts: Record<string, number> = {};
+/** Calls of these SubtleCrypto methods still to fail (a broken engine, once). */
+const failing: Record<string, number> = {};
 let original: Crypto;
 let pki: Pki;
 
@@ -18,6 +21,10 @@ beforeAll(async () => {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         counts[name] = (counts[name] ?? 0) + 1;
+        if ((failing[name] ?? 0) > 0) {
+          failing[name]!--;
+          return Promise.reject(new Error('engine failure'));
+        }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -102,5 +109,58 @@ describe('a remembered x5c chain', () => {
     (first.signatures[0]!.signer!.chainFingerprints as string[]).length = 0;
     const second = await verifyAgentCard(signed, options);
     expect(second.signatures[0]!.signer!.chainFingerprints).toEqual(fingerprints);
+  });
+});
+
+describe('the early check of a signature seen before', () => {
+  const reset = () => {
+    for (const k of Object.keys(counts)) delete counts[k];
+  };
+
+  it('is dropped when the card changed: the changed card fails, after one more check', async () => {
+    const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
+    const options = { bundles: pki.bundles, trustDomain: 'example.org' };
+    expect((await verifyAgentCard(signed, options)).verified).toBe(true);
+    const changed = { ...structuredClone(signed), name: 'Agent B' };
+    reset();
+    const report = await verifyAgentCard(changed, options);
+    expect(report.verified).toBe(false);
+    expect(report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_JWS_SIGNATURE_INVALID' });
+    // the early check over the remembered input, then the card's own payload
+    expect(counts['verify']).toBe(2);
+  });
+
+  it('is dropped when the configuration resolves another key', async () => {
+    const a = await testKeyPair('P-256');
+    const b = await testKeyPair('P-256');
+    const signed = await signAgentCard(card(), { privateKey: a.privateKey, kid: 'k' });
+    expect((await verifyAgentCard(signed, { keys: { keys: [await publicJwk(a.publicKey, 'k')] } })).verified).toBe(true);
+    const report = await verifyAgentCard(signed, { keys: { keys: [await publicJwk(b.publicKey, 'k')] } });
+    expect(report.verified).toBe(false);
+    expect(report.signatures[0]).toMatchObject({ code: 'ERR_JWS_SIGNATURE_INVALID' });
+  });
+
+  it('does not hide a card that cannot be canonicalized', async () => {
+    const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
+    const options = { bundles: pki.bundles, trustDomain: 'example.org' };
+    expect((await verifyAgentCard(signed, options)).verified).toBe(true);
+    const broken = { ...structuredClone(signed), description: 'lone \ud800 surrogate' };
+    const err = await verifyAgentCard(broken, options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TrustError);
+    expect(err).toMatchObject({ code: 'ERR_CARD_MALFORMED' });
+  });
+
+  it('that fails in the engine falls back to a full check', async () => {
+    const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
+    const options = { bundles: pki.bundles, trustDomain: 'example.org' };
+    expect((await verifyAgentCard(signed, options)).verified).toBe(true);
+    reset();
+    failing['verify'] = 1;
+    const report = await verifyAgentCard(structuredClone(signed), options);
+    expect(report.verified).toBe(true);
+    expect(counts['verify']).toBe(2);
   });
 });
