@@ -7,7 +7,7 @@ import { BundleSet } from '../shared/bundle/index.js';
 import { clearCaches } from '../shared/lib/cache.js';
 import { b64urlDecode, b64urlEncode, toArrayBuffer } from '../shared/lib/encoding.js';
 import { sampleCard } from './lib/card.js';
-import { TRUST_DOMAIN, type ChainFixture } from './lib/fixtures.js';
+import { TRUST_DOMAIN, ecPoint, type ChainFixture } from './lib/fixtures.js';
 import { compare, ratio, sample, type CompareOptions } from './lib/timing.js';
 import type { Report } from './lib/report.js';
 
@@ -51,15 +51,21 @@ export async function agentCardRows(f: ChainFixture, report: Report, timing: Com
   const floorWarm = async (): Promise<void> => {
     if (!(await subtle.verify(ES256, leafKey, s.signature, s.signingInput))) throw new Error('bench: floor');
   };
-  // cold: every key imported and every signature checked: chain (2) and card (1)
-  const floorCold = async (): Promise<void> => {
+  const leafPoint = ecPoint(f.svid.certificates[0]!.publicKey.spki);
+  // cold: every key imported and every signature checked: chain (2) and card (1); keys from their
+  // SPKI (the issue's floor) or from the bare EC point (as the core imports them)
+  const floorColdWith = (format: 'spki' | 'raw') => async (): Promise<void> => {
     for (const c of f.floor) {
-      const key = await subtle.importKey('spki', c.spki, ECDSA_P256, false, ['verify']);
+      const key = await subtle.importKey(format, format === 'spki' ? c.spki : c.point, ECDSA_P256, false, ['verify']);
       if (!(await subtle.verify(ES256, key, c.signature, c.data))) throw new Error('bench: floor');
     }
-    const key = await subtle.importKey('spki', leafSpki, ECDSA_P256, false, ['verify']);
+    const key = await subtle.importKey(format, format === 'spki' ? leafSpki : leafPoint, ECDSA_P256, false, ['verify']);
     if (!(await subtle.verify(ES256, key, s.signature, s.signingInput))) throw new Error('bench: floor');
   };
+  const floorCold = floorColdWith('spki');
+  const floorColdRaw = floorColdWith('raw');
+  await floorCold();
+  await floorColdRaw();
 
   const clearRate = await sample(() => clearCaches(), 100);
   const r = await compare(
@@ -67,6 +73,7 @@ export async function agentCardRows(f: ChainFixture, report: Report, timing: Com
       floorWarm,
       warm: verify,
       floorCold,
+      floorColdRaw,
       cold: () => {
         clearCaches();
         return verify();
@@ -80,7 +87,14 @@ export async function agentCardRows(f: ChainFixture, report: Report, timing: Com
   report.rate(SECTION, 'floor warm: 1× verify ES256, cached key', r.opsPerSec.floorWarm);
   report.rate(SECTION, 'verifyAgentCard warm (x5c chain seen before)', r.opsPerSec.warm);
   report.rate(SECTION, 'floor cold: 3× importKey spki + 3× verify ES256', r.opsPerSec.floorCold);
+  report.rate(SECTION, 'floor cold, keys imported as raw EC points', r.opsPerSec.floorColdRaw);
   report.rate(SECTION, 'verifyAgentCard cold (clearCaches() before each)', r.opsPerSec.cold * adjust, `clearCaches() itself: ${(clearShare * 100).toFixed(2)}% of a cold op, subtracted`);
   report.check(SECTION, 'warm / floor warm', ratio(r, 'warm', 'floorWarm'), { min: 0.7, unit: '×' }, `card JSON ${utf8Encode(JSON.stringify(s.card)).length} bytes`);
   report.check(SECTION, 'cold / floor cold', ratio(r, 'cold', 'floorCold') * adjust, { min: 0.7, unit: '×' });
+  report.info(
+    SECTION,
+    'cold / floor cold with raw-point imports',
+    `${(ratio(r, 'cold', 'floorColdRaw') * adjust).toFixed(2)}×`,
+    'the same work imported the way the core imports EC keys: what is left is the core\'s own overhead',
+  );
 }

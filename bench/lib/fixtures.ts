@@ -19,8 +19,11 @@ export interface ChainFixture {
   /** What a peer presents: leaf DER, intermediate DER. */
   readonly presented: readonly Uint8Array[];
   readonly bundle: TrustBundle;
-  /** The crypto floor's inputs: for each signature on the path, the issuer SPKI, signed bytes and raw r‖s. */
-  readonly floor: readonly { readonly spki: ArrayBuffer; readonly data: ArrayBuffer; readonly signature: ArrayBuffer }[];
+  /**
+   * The crypto floor's inputs: for each signature on the path, the issuer SPKI (and its bare EC
+   * point, for the floor that imports keys the way the core does), signed bytes and raw r‖s.
+   */
+  readonly floor: readonly { readonly spki: ArrayBuffer; readonly point: ArrayBuffer; readonly data: ArrayBuffer; readonly signature: ArrayBuffer }[];
 }
 
 // same width as the digits the minter writes, so every minted TBS keeps its length
@@ -42,10 +45,27 @@ export async function chainFixture(): Promise<ChainFixture> {
     presented: [leafDer, interDer],
     bundle: new TrustBundle(TRUST_DOMAIN, { x509Authorities: [root.der] }),
     floor: [
-      { spki: toArrayBuffer(inter.publicKey.spki), data: toArrayBuffer(leaf.tbs), signature: toArrayBuffer(ecdsaDerToRaw(leaf.signatureValue, 32)) },
-      { spki: toArrayBuffer(root.certificate.publicKey.spki), data: toArrayBuffer(inter.tbs), signature: toArrayBuffer(ecdsaDerToRaw(inter.signatureValue, 32)) },
+      {
+        spki: toArrayBuffer(inter.publicKey.spki),
+        point: ecPoint(inter.publicKey.spki),
+        data: toArrayBuffer(leaf.tbs),
+        signature: toArrayBuffer(ecdsaDerToRaw(leaf.signatureValue, 32)),
+      },
+      {
+        spki: toArrayBuffer(root.certificate.publicKey.spki),
+        point: ecPoint(root.certificate.publicKey.spki),
+        data: toArrayBuffer(inter.tbs),
+        signature: toArrayBuffer(ecdsaDerToRaw(inter.signatureValue, 32)),
+      },
     ],
   };
+}
+
+/** The uncompressed P-256 point that ends a P-256 SubjectPublicKeyInfo (0x04 ‖ X ‖ Y, 65 bytes). */
+export function ecPoint(spki: Uint8Array): ArrayBuffer {
+  const point = spki.slice(spki.length - 65);
+  if (point[0] !== 4) throw new Error('bench: not an uncompressed P-256 SPKI');
+  return toArrayBuffer(point);
 }
 
 /**
