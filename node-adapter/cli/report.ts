@@ -40,10 +40,13 @@ function formatSignature(sig: AgentCardSignatureReport, row: (label: string, val
   if (s) {
     row('signer', s.spiffeId, i);
     row('trust domain', s.trustDomain, i);
-    row('not after', s.notAfter, i);
-    s.chainFingerprints.forEach((fp, n) => {
-      const role = n === 0 ? ' (leaf)' : n === s.chainFingerprints.length - 1 ? ' (root)' : '';
-      row(n === 0 ? 'chain' : '', `sha256:${fp}${role}`, i);
-    });
+    // x5c signers carry their verified chain; a scoped key set's signer is its scope alone
+    if ('chainFingerprints' in s) {
+      row('not after', s.notAfter, i);
+      s.chainFingerprints.forEach((fp, n) => {
+        const role = n === 0 ? ' (leaf)' : n === s.chainFingerprints.length - 1 ? ' (root)' : '';
+        row(n === 0 ? 'chain' : '', `sha256:${fp}${role}`, i);
+      });
+    }
   }
 }

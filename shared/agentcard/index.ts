@@ -13,6 +13,7 @@ export type {
   AgentCardProfile,
   AgentCardReport,
   AgentCardSignatureReport,
+  AgentCardKeySigner,
   AgentCardSigner,
   JwksCache,
   SignAgentCardOptions,

@@ -29,9 +29,23 @@ export interface JwksCache {
 /** A JWK with its key ID (the DOM's JsonWebKey type has no `kid`). */
 export type AgentCardJwk = JsonWebKey & { kid?: string };
 
-/** A JWK set as the caller pins it (`{ keys: [...] }`, RFC 7517 §5). */
+/**
+ * A JWK set as the caller pins it (`{ keys: [...] }`, RFC 7517 §5), optionally scoped to the
+ * identity its keys vouch for.
+ *
+ * @example
+ * const keys = { keys: [agentJwk], spiffeId: 'spiffe://example.org/agent/a' }
+ */
 export interface AgentCardKeySet {
   readonly keys: readonly AgentCardJwk[];
+  /**
+   * The SPIFFE ID whose signatures these keys make: a workload's ID, or a trust domain's own ID
+   * (`spiffe://example.org`) for keys that speak for the whole trust domain. A signature by one of
+   * them is then bound like an `x5c` signer with this ID (`trustDomain`, `expectedId` and `match`
+   * are checked against it). Without it the keys carry no identity, and a policy that asks for one
+   * leaves their signatures unbound. Not allowed on `symmetricKeys`.
+   */
+  readonly spiffeId?: string;
 }
 
 export interface AgentCardJkuOptions {
@@ -65,15 +79,18 @@ export type AgentCardMode = 'strict' | 'audit';
 export interface VerifyAgentCardOptions {
   /** Trust bundles for `x5c` signers (the bundle of the leaf's trust domain is used). */
   readonly bundles?: BundleSource;
-  /** Pinned public keys, selected by the header's `kid` (a key's `alg`, if set, must match). */
-  readonly keys?: AgentCardKeySet;
+  /**
+   * Pinned public keys, selected by the header's `kid` (a key's `alg`, if set, must match): one
+   * key set, or several, each with its own `spiffeId` scope.
+   */
+  readonly keys?: AgentCardKeySet | readonly AgentCardKeySet[];
   /** HMAC keys (`kty: "oct"`), selected by `kid`: the only way HS256/384/512 are accepted. */
   readonly symmetricKeys?: AgentCardKeySet;
   /** `jku` key sets, fetched only from these origins. Without it every `jku` is refused. */
   readonly jku?: AgentCardJkuOptions;
-  /** Identity binding: an `x5c` signer's SPIFFE ID must be in this trust domain. */
+  /** Identity binding: the signer's SPIFFE ID (x5c leaf, or scoped key set) must be in this trust domain. */
   readonly trustDomain?: string;
-  /** Identity binding: an `x5c` signer must have exactly this SPIFFE ID. */
+  /** Identity binding: the signer must have exactly this SPIFFE ID. */
   readonly expectedId?: string;
   /** Identity binding: any further policy over the signer's SPIFFE ID. */
   readonly match?: Matcher;
@@ -101,10 +118,14 @@ export interface SignAgentCardOptions {
   readonly profile?: AgentCardProfile | 'auto';
 }
 
-/** Who signed, for an `x5c` signature whose chain verified. */
-export interface AgentCardSigner {
+/** Who signed, for a key-set signature whose key set is scoped to a SPIFFE ID (`spiffeId`). */
+export interface AgentCardKeySigner {
   readonly spiffeId: string;
   readonly trustDomain: string;
+}
+
+/** Who signed, for an `x5c` signature whose chain verified. */
+export interface AgentCardSigner extends AgentCardKeySigner {
   /** SHA-256 (hex) of each certificate of the verified path, leaf first, trusted root last. */
   readonly chainFingerprints: string[];
   /** The leaf's notAfter, ISO 8601. */
@@ -121,7 +142,8 @@ export interface AgentCardSignatureReport {
   readonly keySource?: 'x5c' | 'kid' | 'jku';
   /** What vouched for the key: `spiffe-bundle:<td>`, `keyset:<kid>`, `symmetric:<kid>`, `jku:<url>`. */
   readonly trustRoot?: string;
-  readonly signer?: AgentCardSigner;
+  /** `x5c`: the verified chain's leaf; `kid`: the scope of the key set whose key verified, if it has one. */
+  readonly signer?: AgentCardSigner | AgentCardKeySigner;
   /** The canonical profile the signature verified over. */
   readonly profile?: AgentCardProfile;
 }

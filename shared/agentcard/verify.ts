@@ -25,7 +25,6 @@ import type {
   AgentCardBinding,
   AgentCardJkuOptions,
   AgentCardJwk,
-  AgentCardKeySet,
   AgentCardMode,
   AgentCardReport,
   AgentCardSignatureReport,
@@ -46,8 +45,9 @@ interface Config {
   readonly mode: AgentCardMode;
   readonly at: Date | undefined;
   readonly bundles: BundleSource | undefined;
-  readonly keys: AgentCardKeySet | undefined;
-  readonly symmetricKeys: AgentCardKeySet | undefined;
+  /** The pinned key sets, each with the SPIFFE ID its keys vouch for (if scoped). */
+  readonly keySets: readonly ScopedKeySet[] | undefined;
+  readonly symmetricKeys: ScopedKeySet | undefined;
   readonly jku: AgentCardJkuOptions | undefined;
   readonly origins: ReadonlySet<string> | undefined;
   readonly trustDomain: string | undefined;
@@ -58,6 +58,11 @@ interface Config {
   readonly maxSignatures: number;
   readonly maxX5c: number;
   readonly maxHeaderBytes: number;
+}
+
+interface ScopedKeySet {
+  readonly keys: readonly AgentCardJwk[];
+  readonly id: SpiffeId | undefined;
 }
 
 interface Entry {
@@ -169,13 +174,35 @@ function positiveInt(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
-function keySet(value: unknown, name: string): AgentCardKeySet | undefined {
-  if (value === undefined) return undefined;
+const KEY_SET_NAMES = new Set(['keys', 'spiffeId']);
+
+function keySet(value: unknown, name: string, scoped: boolean): ScopedKeySet {
   const keys = (value as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'object' && k !== null && !Array.isArray(k))) {
-    throw invalidOption(`${name} must be { keys: JsonWebKey[] }`);
+    throw invalidOption(`${name} must be { keys: JsonWebKey[]${scoped ? ', spiffeId?: string' : ''} }`);
   }
-  return value as AgentCardKeySet;
+  // a misspelled scope would silently leave the keys without identity: refused instead
+  for (const k of Object.keys(value as object)) {
+    if (!KEY_SET_NAMES.has(k)) throw invalidOption(`${name}: unknown member ${JSON.stringify(k)} (a key set has "keys"${scoped ? ' and "spiffeId"' : ''})`);
+  }
+  const spiffeId = (value as { spiffeId?: unknown }).spiffeId;
+  if (spiffeId === undefined) return { keys: keys as AgentCardJwk[], id: undefined };
+  // a shared secret is held by the verifier too: it cannot stand for one workload's identity
+  if (!scoped) throw invalidOption(`${name}: a symmetric key set cannot carry a spiffeId`);
+  if (typeof spiffeId !== 'string') throw invalidOption(`${name}.spiffeId must be a SPIFFE ID string`);
+  let id: SpiffeId;
+  try {
+    id = parseSpiffeId(spiffeId);
+  } catch (err) {
+    throw new TrustError('ERR_SPIFFE_ID_INVALID', `verifyAgentCard: ${name}.spiffeId: ${(err as Error).message}`, { cause: err });
+  }
+  return { keys: keys as AgentCardJwk[], id };
+}
+
+function keySets(value: unknown): ScopedKeySet[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map((v, i) => keySet(v, `keys[${i}]`, true));
+  return [keySet(value, 'keys', true)];
 }
 
 // A security option that is misspelled or malformed refuses to run (lesson 1), never falls back.
@@ -221,8 +248,8 @@ function configure(options: VerifyAgentCardOptions): Config {
     mode,
     at: options.at,
     bundles: options.bundles,
-    keys: keySet(options.keys, 'keys'),
-    symmetricKeys: keySet(options.symmetricKeys, 'symmetricKeys'),
+    keySets: keySets(options.keys),
+    symmetricKeys: options.symmetricKeys === undefined ? undefined : keySet(options.symmetricKeys, 'symmetricKeys', false),
     jku,
     origins,
     trustDomain,
@@ -292,6 +319,8 @@ interface Resolved {
   readonly trustRoot?: string;
   /** Keys to try, in order (each already checked against the algorithm, or checked when imported). */
   readonly keys: ReadonlyArray<() => CryptoKey | Promise<CryptoKey>>;
+  /** Key sets: the SPIFFE ID each key of `keys` vouches for (its set's scope), if any. */
+  readonly ids?: ReadonlyArray<SpiffeId | undefined>;
   /** x5c: the chain verification, started only once the signature check is under way. */
   readonly chain?: () => VerifiedX509Svid | Promise<VerifiedX509Svid>;
   readonly leaf?: Certificate;
@@ -347,11 +376,15 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     // prepared while the signature check may still be running; used only if it succeeds
     const signer = svid ? signerOf(svid) : undefined;
     if (signer instanceof Promise) signer.catch(() => {});
-    const binding = bind({ keySource: resolved.keySource, ...(svid ? { id: svid.id } : {}) }, cfg);
-    const profile = await checked;
+    const chainBinding = svid ? bind({ keySource: resolved.keySource, id: svid.id }, cfg) : undefined;
+    const { profile, key } = await checked;
 
     report.profile = profile;
     if (signer) report.signer = signer instanceof Promise ? await signer : signer;
+    // a key set's scope is the identity of the key that verified (sets may share a kid)
+    const keyId = svid ? undefined : resolved.ids?.[key];
+    if (keyId) report.signer = { spiffeId: keyId.toString(), trustDomain: keyId.trustDomain.name };
+    const binding = chainBinding ?? bind({ keySource: resolved.keySource, ...(keyId ? { id: keyId } : {}) }, cfg);
     const ok = binding.status === 'bound' || (binding.status === 'not-checked' && resolved.keySource !== 'x5c');
     if (ok || cfg.mode === 'audit') {
       report.status = 'valid';
@@ -388,7 +421,10 @@ function signerOf(svid: VerifiedX509Svid): AgentCardSigner | Promise<AgentCardSi
   });
 }
 
-/** The profile the signature verifies over with one of the keys; throws what went wrong otherwise. */
+/**
+ * The profile the signature verifies over with one of the keys, and that key's index in
+ * `resolved.keys`; throws what went wrong otherwise.
+ */
 async function checkSignature(
   entry: Entry,
   resolved: Resolved,
@@ -397,9 +433,10 @@ async function checkSignature(
   h: ProtectedHeader,
   payloads: CardPayloads,
   early: Early | undefined,
-): Promise<AgentCardProfile> {
+): Promise<{ profile: AgentCardProfile; key: number }> {
   let firstError: unknown;
-  for (const getKey of resolved.keys) {
+  for (let index = 0; index < resolved.keys.length; index++) {
+    const getKey = resolved.keys[index]!;
     let key: CryptoKey;
     try {
       const k = getKey();
@@ -414,10 +451,10 @@ async function checkSignature(
     }
     if (early && earlyApplies(early.remembered, key, payloads)) {
       // the same bytes under the key this configuration vouches for now: the early check is this check
-      if (await early.result.catch(() => false)) return early.remembered.profile;
+      if (await early.result.catch(() => false)) return { profile: early.remembered.profile, key: index };
     }
     const profile = await verifyOverProfiles(entry, info, key, signature, h.ascii, payloads);
-    if (profile) return profile;
+    if (profile) return { profile, key: index };
     firstError ??= new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
   }
   throw firstError ?? new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
@@ -588,7 +625,7 @@ async function verifyAndRemember(x5c: readonly Certificate[], bundles: BundleSou
 
 function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Resolved | Promise<Resolved> {
   if (info.kty === 'oct') {
-    return fromKeySet(h, info, cfg.symmetricKeys!, 'kid', `symmetric:${h.kid ?? ''}`);
+    return fromKeySets(h, info, [cfg.symmetricKeys!], 'kid', `symmetric:${h.kid ?? ''}`);
   }
   if (h.x5c) {
     const bundles = cfg.bundles;
@@ -603,35 +640,36 @@ function resolveKey(h: ProtectedHeader, info: AlgInfo, cfg: Config): Resolved | 
     };
   }
   // a pinned key set answers before any network: kid selects among configured keys only
-  if (h.kid !== undefined && cfg.keys && cfg.keys.keys.some((k) => k.kid === h.kid)) {
-    return fromKeySet(h, info, cfg.keys, 'kid', `keyset:${h.kid}`);
+  if (h.kid !== undefined && cfg.keySets && cfg.keySets.some((set) => set.keys.some((k) => k.kid === h.kid))) {
+    return fromKeySets(h, info, cfg.keySets, 'kid', `keyset:${h.kid}`);
   }
   if (h.jku !== undefined) {
     const url = checkJku(h.jku, cfg.origins);
     if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: a jku signature needs a "kid"');
-    return jwksText(url, cfg.jku!).then((text) => fromKeySet(h, info, { keys: jwksKeys(text) }, 'jku', `jku:${url}`));
+    return jwksText(url, cfg.jku!).then((text) => fromKeySets(h, info, [{ keys: jwksKeys(text), id: undefined }], 'jku', `jku:${url}`));
   }
   if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: no x5c, kid or jku names the key');
   throw new TrustError('ERR_JWS_KEY_NOT_FOUND', `jws: no configured key has kid ${JSON.stringify(h.kid.slice(0, 80))}`);
 }
 
-function fromKeySet(h: ProtectedHeader, info: AlgInfo, set: AgentCardKeySet, keySource: 'kid' | 'jku', trustRoot: string): Resolved {
-  if (h.kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: the header has no "kid"');
-  const candidates = set.keys.filter((k) => k.kid === h.kid).slice(0, MAX_KID_CANDIDATES);
-  if (candidates.length === 0) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', `jws: no key has kid ${JSON.stringify(h.kid.slice(0, 80))}`);
+function fromKeySets(h: ProtectedHeader, info: AlgInfo, sets: readonly ScopedKeySet[], keySource: 'kid' | 'jku', trustRoot: string): Resolved {
+  const kid = h.kid;
+  if (kid === undefined) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', 'jws: the header has no "kid"');
+  const candidates = sets.flatMap((set) => set.keys.filter((k) => k.kid === kid).map((key) => ({ key, id: set.id }))).slice(0, MAX_KID_CANDIDATES);
+  if (candidates.length === 0) throw new TrustError('ERR_JWS_KEY_NOT_FOUND', `jws: no key has kid ${JSON.stringify(kid.slice(0, 80))}`);
   // check every candidate first, so a type mismatch is reported as such and not as a bad signature
-  const usable: AgentCardJwk[] = [];
+  const usable: Array<{ key: AgentCardJwk; id: SpiffeId | undefined }> = [];
   let firstError: unknown;
-  for (const k of candidates) {
+  for (const c of candidates) {
     try {
-      checkJwkFor(k, h.alg, info);
-      usable.push(k);
+      checkJwkFor(c.key, h.alg, info);
+      usable.push(c);
     } catch (err) {
       firstError ??= err;
     }
   }
   if (usable.length === 0) throw firstError;
-  return { keySource, trustRoot, keys: usable.map((k) => () => importJwk(k, h.alg, info)) };
+  return { keySource, trustRoot, keys: usable.map((c) => () => importJwk(c.key, h.alg, info)), ids: usable.map((c) => c.id) };
 }
 
 async function verifyOverProfiles(
@@ -676,7 +714,7 @@ function bind(resolved: Signer, cfg: Config): AgentCardBinding {
       status: 'unbound',
       ...policy,
       code: 'ERR_CARD_SIGNER_NOT_BOUND',
-      message: `a ${resolved.keySource} key has no SPIFFE identity to bind to ${cfg.policy.map((p) => p.name).join(' and ')}`,
+      message: `a ${resolved.keySource} key has no SPIFFE identity to bind to ${cfg.policy.map((p) => p.name).join(' and ')}${resolved.keySource === 'kid' ? ' (scope its key set with a spiffeId)' : ''}`,
     };
   }
   if (cfg.policy.length === 0) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAgentCard, verifyAgentCard } from '../../shared/agentcard/index.js';
+import { signAgentCard, verifyAgentCard, type AgentCardReport, type AgentCardSigner } from '../../shared/agentcard/index.js';
 import { getCrypto, setCryptoProvider } from '../../shared/crypto.js';
 import { BundleSet, TrustBundle } from '../../shared/bundle/index.js';
 import { TestCA, card, makePki, publicJwk, testKeyPair, type Pki } from './agentcard-fixtures.js';
@@ -104,11 +104,12 @@ describe('a remembered x5c chain', () => {
   it('gives every report its own signer object', async () => {
     const signed = await signAgentCard(card(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
     const options = { bundles: pki.bundles, trustDomain: 'example.org' };
+    const chainOf = (r: AgentCardReport): string[] => (r.signatures[0]!.signer as AgentCardSigner).chainFingerprints;
     const first = await verifyAgentCard(signed, options);
-    const fingerprints = [...first.signatures[0]!.signer!.chainFingerprints];
-    (first.signatures[0]!.signer!.chainFingerprints as string[]).length = 0;
+    const fingerprints = [...chainOf(first)];
+    chainOf(first).length = 0;
     const second = await verifyAgentCard(signed, options);
-    expect(second.signatures[0]!.signer!.chainFingerprints).toEqual(fingerprints);
+    expect(chainOf(second)).toEqual(fingerprints);
   });
 });
 

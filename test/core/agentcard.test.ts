@@ -277,6 +277,69 @@ describe('identity binding', () => {
   });
 });
 
+describe('scoped key sets (keys with a spiffeId)', () => {
+  let keys: CryptoKeyPair;
+  let jwk: JsonWebKey & { kid: string };
+  let signed: Record<string, unknown>;
+  beforeAll(async () => {
+    keys = await testKeyPair('P-256');
+    jwk = await publicJwk(keys.publicKey, 'k');
+    signed = (await signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k' })) as Record<string, unknown>;
+  });
+
+  it.each([
+    // [scope, policy, verified in strict, binding status]
+    ['spiffe://example.org/agent/a', { trustDomain: 'example.org' }, true, 'bound'],
+    ['spiffe://example.org/agent/a', { trustDomain: 'example.org', expectedId: 'spiffe://example.org/agent/a' }, true, 'bound'],
+    ['spiffe://example.org/agent/a', { expectedId: 'spiffe://example.org/agent/b' }, false, 'unbound'],
+    ['spiffe://example.org/agent/a', { trustDomain: 'other.org' }, false, 'unbound'],
+    ['spiffe://example.org', { trustDomain: 'example.org' }, true, 'bound'],
+    ['spiffe://example.org', { expectedId: 'spiffe://example.org/agent/a' }, false, 'unbound'],
+    ['spiffe://example.org/agent/a', {}, true, 'not-checked'],
+  ] as const)('scope %s with policy %j', async (spiffeId, policy, verified, status) => {
+    const report = await verifyAgentCard(signed, { keys: { keys: [jwk], spiffeId }, ...policy });
+    expect(report.verified).toBe(verified);
+    expect(report.binding.status).toBe(status);
+    const td = spiffeId.replace(/^spiffe:\/\/([^/]+).*$/, '$1');
+    expect(report.signatures[0]).toMatchObject({ keySource: 'kid', trustRoot: 'keyset:k', signer: { spiffeId, trustDomain: td } });
+    if (!verified) expect(report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+  });
+
+  it('an unscoped set stays without identity; the message says how to scope it', async () => {
+    const report = await verifyAgentCard(signed, { keys: { keys: [jwk] }, trustDomain: 'example.org' });
+    expect(report.signatures[0]!.signer).toBeUndefined();
+    expect(report.binding.message).toContain('spiffeId');
+  });
+
+  it('several sets: the scope of the key that verified is the signer, whichever set holds the kid', async () => {
+    const other = await testKeyPair('P-256');
+    const sets = [
+      { keys: [{ ...(await publicJwk(other.publicKey, 'k')) }], spiffeId: 'spiffe://example.org/agent/impostor' },
+      { keys: [jwk], spiffeId: 'spiffe://example.org/agent/a' },
+    ];
+    const report = await verifyAgentCard(signed, { keys: sets, expectedId: 'spiffe://example.org/agent/a' });
+    expect(report.verified).toBe(true);
+    expect(report.signatures[0]!.signer).toEqual({ spiffeId: 'spiffe://example.org/agent/a', trustDomain: 'example.org' });
+    // the other set's key cannot make this signature bind to its scope
+    const impostor = await verifyAgentCard(signed, { keys: sets, expectedId: 'spiffe://example.org/agent/impostor' });
+    expect(impostor).toMatchObject({ verified: false, binding: { status: 'unbound' } });
+  });
+
+  it.each([
+    ['a misspelled scope member', { keys: [], spiffeID: 'spiffe://example.org/a' }, 'ERR_INPUT_INVALID'],
+    ['a scope that is not a string', { keys: [], spiffeId: 7 }, 'ERR_INPUT_INVALID'],
+    ['a scope that is not a SPIFFE ID', { keys: [], spiffeId: 'https://example.org/a' }, 'ERR_SPIFFE_ID_INVALID'],
+    ['a scope with a trailing slash', { keys: [], spiffeId: 'spiffe://example.org/a/' }, 'ERR_SPIFFE_ID_INVALID'],
+    ['a list holding a malformed set', [{ keys: [] }, { keys: 'x' }], 'ERR_INPUT_INVALID'],
+  ] as const)('%s is refused', async (_name, keySet, code) => {
+    await expectThrows(verifyAgentCard(signed, { keys: keySet as never }), code);
+  });
+
+  it('a symmetric key set cannot carry a scope', async () => {
+    await expectThrows(verifyAgentCard(signed, { symmetricKeys: { keys: [], spiffeId: 'spiffe://example.org/a' } }), 'ERR_INPUT_INVALID');
+  });
+});
+
 describe('certificates and keys', () => {
   it.each([
     ['expired leaf', 'ERR_X509_EXPIRED', (leaf: Date) => new Date(leaf.getTime() + 1000)],
