@@ -1,7 +1,7 @@
 /** Shared fixtures of the AgentCard tests: cards, CAs, bundles, raw JWS helpers. Not a test file. */
 import { TestCA, testKeyPair, type SVID } from '../support/ca.js';
 import { BundleSet, TrustBundle } from '../../shared/bundle/index.js';
-import { canonicalizeAgentCard } from '../../shared/agentcard/index.js';
+import { canonicalizeAgentCard, signAgentCard } from '../../shared/agentcard/index.js';
 import { getCrypto } from '../../shared/crypto.js';
 import { b64urlEncode } from '../../shared/lib/encoding.js';
 
@@ -60,6 +60,14 @@ export async function rawEntry(
 export async function publicJwk(key: CryptoKey, kid: string): Promise<JsonWebKey & { kid: string }> {
   const jwk = await getCrypto().subtle.exportKey('jwk', key);
   return { ...jwk, kid };
+}
+
+/** A fresh P-256 key pair, its public JWK with `kid: 'k'`, and {@link card} signed with it by kid only. */
+export async function kidSigned(): Promise<{ keys: CryptoKeyPair; jwk: JsonWebKey & { kid: string }; signed: Record<string, unknown> }> {
+  const keys = await testKeyPair('P-256');
+  const jwk = await publicJwk(keys.publicKey, 'k');
+  const signed = (await signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k' })) as Record<string, unknown>;
+  return { keys, jwk, signed };
 }
 
 export { TestCA, testKeyPair };

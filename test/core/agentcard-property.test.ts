@@ -1,16 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalizeAgentCard, signAgentCard, verifyAgentCard } from '../../shared/agentcard/index.js';
+import { canonicalizeAgentCard, verifyAgentCard } from '../../shared/agentcard/index.js';
 import { TrustError } from '../../shared/errors.js';
-import { card, enc, publicJwk, testKeyPair } from './agentcard-fixtures.js';
+import { card, enc, kidSigned } from './agentcard-fixtures.js';
 
 let keys: CryptoKeyPair;
 let jwk: JsonWebKey & { kid: string };
 let signed: Record<string, unknown>;
 beforeAll(async () => {
-  keys = await testKeyPair('P-256');
-  jwk = await publicJwk(keys.publicKey, 'k');
-  signed = await signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k' });
+  ({ keys, jwk, signed } = await kidSigned());
 });
 
 const isEmpty = (v: unknown): boolean =>

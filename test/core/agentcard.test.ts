@@ -4,7 +4,7 @@ import { TrustError } from '../../shared/errors.js';
 import { getCrypto } from '../../shared/crypto.js';
 import { b64Encode, b64urlDecode, b64urlEncode } from '../../shared/lib/encoding.js';
 import { parseCertificate } from '../../shared/x509/parse.js';
-import { CARD, TestCA, card, enc, makePki, publicJwk, rawEntry, testKeyPair, type Pki } from './agentcard-fixtures.js';
+import { CARD, TestCA, card, enc, kidSigned, makePki, publicJwk, rawEntry, testKeyPair, type Pki } from './agentcard-fixtures.js';
 
 let pki: Pki;
 beforeAll(async () => {
@@ -278,13 +278,10 @@ describe('identity binding', () => {
 });
 
 describe('scoped key sets (keys with a spiffeId)', () => {
-  let keys: CryptoKeyPair;
   let jwk: JsonWebKey & { kid: string };
   let signed: Record<string, unknown>;
   beforeAll(async () => {
-    keys = await testKeyPair('P-256');
-    jwk = await publicJwk(keys.publicKey, 'k');
-    signed = (await signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k' })) as Record<string, unknown>;
+    ({ jwk, signed } = await kidSigned());
   });
 
   it.each([
