@@ -1,6 +1,6 @@
 // POST /v1/agent-cards/verify through the worker's entry, with cards signed by test CAs inside
 // workerd: valid, tampered, wrong and unknown trust domains (strict and audit), expired chains,
-// pinned keys by kid, and jku key sets from an allowlisted origin.
+// pinned keys by kid (unscoped, and scoped to a SPIFFE ID), and jku key sets from an allowlisted origin.
 import { beforeAll, describe, expect, it } from 'vitest';
 import worker, { type ExecutionContext } from '../../workers/index.js';
 import { signAgentCard, type AgentCardReport } from '../../shared/agentcard/index.js';
@@ -142,8 +142,8 @@ describe('POST /v1/agent-cards/verify', () => {
     expect(report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_X509_EXPIRED' });
   });
 
-  // A pinned key has no SPIFFE identity: it verifies a card when no trust domain is in effect,
-  // and cannot satisfy a trust-domain binding in strict mode (docs/worker.md).
+  // An unscoped pinned key has no SPIFFE identity: it verifies a card when no trust domain is in
+  // effect, and cannot satisfy a trust-domain binding in strict mode (docs/worker.md).
   it('a pinned key selected by kid (TRUSTED_KEYS)', async () => {
     const { DEFAULT_TRUST_DOMAIN: _, ...noDefaultTd } = env;
     const card = await signAgentCard(CARD, { privateKey: pinned.privateKey, kid: 'pinned-1' });
@@ -153,9 +153,114 @@ describe('POST /v1/agent-cards/verify', () => {
     const bound = await verify(card);
     expect(bound.report.verified).toBe(false);
     expect(bound.report.binding).toMatchObject({ status: 'unbound', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+    expect(bound.report.binding.message).toContain('spiffeId');
+    // strict mode: the signature itself checks out, but it is not counted (no identity to bind)
+    expect(bound.report.signatures[0]).toMatchObject({ status: 'invalid', keySource: 'kid', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+    expect(bound.report.signatures[0]!.signer).toBeUndefined();
     expect((await verify({ card, policy: { mode: 'audit' } })).report.verified).toBe(true);
     const unknownKid = await signAgentCard(CARD, { privateKey: pinned.privateKey, kid: 'nope' });
     expect((await verify(unknownKid, noDefaultTd)).report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_JWS_KEY_NOT_FOUND' });
+  });
+
+  describe('TRUSTED_KEYS scoped to a SPIFFE ID (DEFAULT_TRUST_DOMAIN=example.org)', () => {
+    const kidCard = (kid = 'pinned-1') => signAgentCard(CARD, { privateKey: pinned.privateKey, kid });
+    const scoped = (spiffeId: string): Record<string, string> => ({ ...env, TRUSTED_KEYS: JSON.stringify({ keys: [pinnedJwk], spiffeId }) });
+
+    it('a kid signature by a key scoped to a workload of the default trust domain is bound', async () => {
+      const { status, report } = await verify(await kidCard(), scoped('spiffe://example.org/agent/a'));
+      expect(status).toBe(200);
+      expect(report.verified).toBe(true);
+      expect(report.binding).toMatchObject({ status: 'bound', trustDomain: 'example.org' });
+      expect(report.signatures[0]).toMatchObject({
+        status: 'valid',
+        keySource: 'kid',
+        trustRoot: 'keyset:pinned-1',
+        signer: { spiffeId: 'spiffe://example.org/agent/a', trustDomain: 'example.org' },
+      });
+    });
+
+    it('the scope is checked against the request policy: expectedId and trustDomain', async () => {
+      const card = await kidCard();
+      const e = scoped('spiffe://example.org/agent/a');
+      expect((await verify({ card, policy: { expectedId: 'spiffe://example.org/agent/a' } }, e)).report.verified).toBe(true);
+      const other = await verify({ card, policy: { expectedId: 'spiffe://example.org/agent/b' } }, e);
+      expect(other.report.verified).toBe(false);
+      expect(other.report.binding).toMatchObject({ status: 'unbound', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+      expect((await verify({ card, policy: { trustDomain: 'partner.test' } }, e)).report.verified).toBe(false);
+    });
+
+    it('a key scoped to a trust domain ID binds to that trust domain', async () => {
+      const { report } = await verify(await kidCard(), scoped('spiffe://example.org'));
+      expect(report.verified).toBe(true);
+      expect(report.binding).toMatchObject({ status: 'bound', trustDomain: 'example.org' });
+      expect(report.signatures[0]).toMatchObject({ signer: { spiffeId: 'spiffe://example.org', trustDomain: 'example.org' } });
+    });
+
+    it('a key scoped to another trust domain is not bound (strict), reported in audit', async () => {
+      const card = await kidCard();
+      const e = scoped('spiffe://other.org/x');
+      const { status, report } = await verify(card, e);
+      expect(status).toBe(200);
+      expect(report.verified).toBe(false);
+      expect(report.binding).toMatchObject({ status: 'unbound', trustDomain: 'example.org', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+      expect(report.signatures[0]).toMatchObject({
+        status: 'invalid',
+        code: 'ERR_CARD_SIGNER_NOT_BOUND',
+        keySource: 'kid',
+        signer: { spiffeId: 'spiffe://other.org/x', trustDomain: 'other.org' },
+      });
+      const audit = await verify({ card, policy: { mode: 'audit' } }, e);
+      expect(audit.report).toMatchObject({ mode: 'audit', verified: true, binding: { status: 'unbound' } });
+      // and bound when the request's policy names that trust domain
+      expect((await verify({ card, policy: { trustDomain: 'other.org' } }, e)).report.verified).toBe(true);
+    });
+
+    it('an unscoped JWKS stays unbound under DEFAULT_TRUST_DOMAIN, and says to add a spiffeId', async () => {
+      const { status, report } = await verify(await kidCard(), { ...env, TRUSTED_KEYS: JSON.stringify({ keys: [pinnedJwk] }) });
+      expect(status).toBe(200);
+      expect(report.verified).toBe(false);
+      expect(report.binding).toMatchObject({ status: 'unbound', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+      expect(report.binding.message).toMatch(/spiffeId/);
+    });
+
+    it('several sets: each kid binds to the scope of its own set', async () => {
+      const second = await generateKeyPair('P-256');
+      const third = await generateKeyPair('P-256');
+      const e = {
+        ...env,
+        TRUSTED_KEYS: JSON.stringify([
+          { keys: [pinnedJwk], spiffeId: 'spiffe://example.org/agent/a' },
+          { keys: [await publicJwk(second.publicKey, 'second-1')], spiffeId: 'spiffe://partner.test/agent/p' },
+          { keys: [await publicJwk(third.publicKey, 'third-1')] },
+        ]),
+      };
+      const a = await verify(await kidCard(), e);
+      expect(a.report.verified).toBe(true);
+      expect(a.report.signatures[0]).toMatchObject({ signer: { spiffeId: 'spiffe://example.org/agent/a' } });
+      const p = await verify(await signAgentCard(CARD, { privateKey: second.privateKey, kid: 'second-1' }), e);
+      expect(p.report.verified).toBe(false);
+      expect(p.report.signatures[0]).toMatchObject({
+        status: 'invalid',
+        code: 'ERR_CARD_SIGNER_NOT_BOUND',
+        signer: { spiffeId: 'spiffe://partner.test/agent/p', trustDomain: 'partner.test' },
+      });
+      expect(p.report.binding).toMatchObject({ status: 'unbound', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+      const t = await verify(await signAgentCard(CARD, { privateKey: third.privateKey, kid: 'third-1' }), e);
+      expect(t.report.verified).toBe(false);
+      expect(t.report.binding).toMatchObject({ status: 'unbound', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
+      // a key of one set does not verify a signature that names another set's kid
+      const swapped = await verify(await signAgentCard(CARD, { privateKey: second.privateKey, kid: 'pinned-1' }), e);
+      expect(swapped.report.verified).toBe(false);
+      expect(swapped.report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_JWS_SIGNATURE_INVALID' });
+      expect(swapped.report.signatures[0]!.signer).toBeUndefined();
+    });
+
+    it('an invalid scope is a configuration error: 500 ERR_CONFIG_INVALID naming TRUSTED_KEYS', async () => {
+      const { status, report } = await verify(await kidCard(), scoped('spiffe://Example.org/agent/a'));
+      expect(status).toBe(500);
+      expect(report.error).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
+      expect((report.error as { message: string }).message).toMatch(/^TRUSTED_KEYS: /);
+    });
   });
 
   it('jku: only from JKU_ALLOWED_ORIGINS, fetched through the worker', async () => {

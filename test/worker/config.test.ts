@@ -15,6 +15,9 @@ beforeAll(async () => {
 });
 
 const ecKey = { kty: 'EC', crv: 'P-256', kid: 'k1', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
+const ecKey2 = { ...ecKey, kid: 'k2' };
+const ecKey3 = { ...ecKey, kid: 'k3' };
+const ecKey4 = { ...ecKey, kid: 'k4' };
 
 describe('parseWorkerConfig: defaults', () => {
   it('an empty environment is a valid, closed configuration', () => {
@@ -64,9 +67,24 @@ describe('parseWorkerConfig: valid values', () => {
     [{ JKU_ALLOWED_ORIGINS: 'https://keys.example, https://keys2.example:8443' }, { jkuAllowedOrigins: ['https://keys.example', 'https://keys2.example:8443'] }],
     [{ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io/', UPSTASH_REDIS_REST_TOKEN: 'tok' }, { upstash: { url: 'https://eu1.upstash.io', token: 'tok' } }],
     [{ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', UPSTASH_REDIS_REST_TOKEN: 'tok' }, { upstash: { url: 'http://127.0.0.1:8079', token: 'tok' } }],
-    [{ TRUSTED_KEYS: JSON.stringify({ keys: [ecKey] }) }, { trustedKeys: { keys: [ecKey] } }],
   ] as [WorkerEnv, object][])('%o', (env, expected) => {
     expect(parseWorkerConfig(env)).toMatchObject(expected);
+  });
+
+  // TRUSTED_KEYS is always normalized to a list of key sets; a set without spiffeId has no scope
+  it.each([
+    ['a plain JWKS', { keys: [ecKey] }, [{ keys: [ecKey] }]],
+    ['a JWKS scoped to a workload', { keys: [ecKey], spiffeId: 'spiffe://example.org/agent/a' }, [{ keys: [ecKey], spiffeId: 'spiffe://example.org/agent/a' }]],
+    ['a JWKS scoped to a trust domain', { spiffeId: 'spiffe://example.org', keys: [ecKey] }, [{ keys: [ecKey], spiffeId: 'spiffe://example.org' }]],
+    ['an array of one set', [{ keys: [ecKey], spiffeId: 'spiffe://example.org/agent/a' }], [{ keys: [ecKey], spiffeId: 'spiffe://example.org/agent/a' }]],
+    [
+      'an array of scoped and unscoped sets',
+      [{ keys: [ecKey], spiffeId: 'spiffe://example.org/agent/a' }, { keys: [ecKey2, ecKey3] }, { keys: [ecKey4], spiffeId: 'spiffe://partner.test' }],
+      [{ keys: [ecKey], spiffeId: 'spiffe://example.org/agent/a' }, { keys: [ecKey2, ecKey3] }, { keys: [ecKey4], spiffeId: 'spiffe://partner.test' }],
+    ],
+  ] as [string, unknown, object[]][])('TRUSTED_KEYS as %s (JSON text and a [vars] value)', (_name, value, expected) => {
+    expect(parseWorkerConfig({ TRUSTED_KEYS: JSON.stringify(value) }).trustedKeys).toEqual(expected);
+    expect(parseWorkerConfig({ TRUSTED_KEYS: value }).trustedKeys).toEqual(expected);
   });
 
   it('origin lists', () => {
@@ -136,6 +154,56 @@ describe('parseWorkerConfig: invalid values name the variable', () => {
     }
     expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
     expect((err as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  // every refusal of a TRUSTED_KEYS key set: ERR_CONFIG_INVALID, a message naming TRUSTED_KEYS and saying why
+  it.each([
+    ['an empty array', [], /the array is empty/],
+    ['an array of JWKs instead of key sets', [ecKey], /^TRUSTED_KEYS: set 0: unknown member "kty"/],
+    ['an array with a non-object', [{ keys: [ecKey] }, 'x'], /^TRUSTED_KEYS: set 1 is not a JWKS object/],
+    ['an array with a nested array', [[{ keys: [ecKey] }]], /^TRUSTED_KEYS: set 0 is not a JWKS object/],
+    ['a set with empty keys', [{ keys: [ecKey] }, { keys: [] }], /^TRUSTED_KEYS: set 1: "keys" must be a non-empty array/],
+    ['a set without keys', { spiffeId: 'spiffe://example.org/a' }, /^TRUSTED_KEYS: the key set: "keys" must be a non-empty array/],
+    ['keys that are not an array', { keys: 'k1' }, /"keys" must be a non-empty array/],
+    ['a misspelled spiffeId', { keys: [ecKey], spiffeID: 'spiffe://example.org/a' }, /unknown member "spiffeID" \(a key set has "keys" and "spiffeId"\)/],
+    ['an unknown member in an array set', [{ keys: [ecKey], trustDomain: 'example.org' }], /^TRUSTED_KEYS: set 0: unknown member "trustDomain"/],
+    ['a JWKS with other members', { keys: [ecKey], spiffe_sequence: 1 }, /unknown member "spiffe_sequence"/],
+    ['a spiffeId that is not a string', { keys: [ecKey], spiffeId: 42 }, /"spiffeId" must be a SPIFFE ID string/],
+    ['a null spiffeId', { keys: [ecKey], spiffeId: null }, /"spiffeId" must be a SPIFFE ID string/],
+    ['an empty spiffeId', { keys: [ecKey], spiffeId: '' }, /"spiffeId": spiffeid: /],
+    ['a spiffeId without the scheme', { keys: [ecKey], spiffeId: 'example.org/agent/a' }, /"spiffeId": spiffeid: .*scheme/],
+    ['an https spiffeId', { keys: [ecKey], spiffeId: 'https://example.org/agent/a' }, /"spiffeId": spiffeid: /],
+    ['an upper-case trust domain', { keys: [ecKey], spiffeId: 'spiffe://Example.org/agent/a' }, /"spiffeId": spiffeid: /],
+    ['a trailing slash', { keys: [ecKey], spiffeId: 'spiffe://example.org/agent/' }, /"spiffeId": spiffeid: /],
+    ['a bad spiffeId in an array set', [{ keys: [ecKey] }, { keys: [ecKey2], spiffeId: 'spiffe:///a' }], /^TRUSTED_KEYS: set 1: "spiffeId": spiffeid: /],
+    ['a kid in two sets', [{ keys: [ecKey], spiffeId: 'spiffe://example.org/a' }, { keys: [ecKey2, ecKey], spiffeId: 'spiffe://example.org/b' }], /kid "k1" is in set 0 and set 1: a kid must be unique across all key sets/],
+    ['a kid twice in one array set', [{ keys: [ecKey, ecKey] }], /^TRUSTED_KEYS: set 0, duplicate kid "k1"/],
+    ['private key material in an array set', [{ keys: [ecKey] }, { keys: [{ ...ecKey2, d: 'private' }] }], /^TRUSTED_KEYS: set 1, key 0 contains private key material/],
+    ['a symmetric key in an array set', [{ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'h' }] }], /^TRUSTED_KEYS: set 0, key 0: kty must be EC, RSA or OKP/],
+    ['a key without kid in an array set', [{ keys: [ecKey, { ...ecKey, kid: '' }], spiffeId: 'spiffe://example.org/a' }], /^TRUSTED_KEYS: set 0, key 1 needs a "kid"/],
+    ['a non-object key in an array set', [{ keys: ['k1'] }], /^TRUSTED_KEYS: set 0, key 0 is not a JWK object/],
+  ] as [string, unknown, RegExp][])('TRUSTED_KEYS: refuses %s', (_name, value, message) => {
+    for (const env of [{ TRUSTED_KEYS: JSON.stringify(value) }, { TRUSTED_KEYS: value }] as WorkerEnv[]) {
+      let err: unknown;
+      try {
+        parseWorkerConfig(env);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
+      expect((err as Error).message.startsWith('TRUSTED_KEYS: ')).toBe(true);
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+
+  it('TRUSTED_KEYS: an invalid spiffeId keeps the SPIFFE error as its cause', () => {
+    let err: unknown;
+    try {
+      parseWorkerConfig({ TRUSTED_KEYS: JSON.stringify({ keys: [ecKey], spiffeId: 'spiffe://example.org/../a' }) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID', cause: { code: 'ERR_SPIFFE_ID_INVALID' } });
   });
 
   it('TRUST_BUNDLES: a PEM root whose key cannot be served as a JWK is a config error, not a per-request 422', async () => {
