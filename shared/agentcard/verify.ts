@@ -718,6 +718,8 @@ function bind(resolved: Signer, cfg: Config): AgentCardBinding {
     };
   }
   if (cfg.policy.length === 0) {
+    // a pinned key is itself the operator's choice (it counts unbound); a bundle vouches for a whole trust domain (it does not)
+    if (resolved.keySource !== 'x5c') return { status: 'not-checked' };
     return {
       status: 'not-checked',
       code: 'ERR_CARD_SIGNER_NOT_BOUND',

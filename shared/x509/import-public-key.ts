@@ -43,7 +43,7 @@ export async function importPublicKey(cert: CertificateInput, alg?: JwsAlgorithm
   assertUsableKey(c);
   const jws = alg ?? defaultJwsAlgorithm(c);
   const key = c.publicKey.algorithm;
-  const mismatch = () => new TrustError('ERR_JWS_KEY_ALGORITHM_MISMATCH', `a ${key.name} key cannot verify ${jws}`);
+  const mismatch = () => new TrustError('ERR_JWS_KEY_ALGORITHM_MISMATCH', `an ${key.name} key cannot verify ${jws}`);
   let params: ImportParams;
   if (jws.startsWith('ES')) {
     if (key.name !== 'ECDSA' || key.namedCurve !== CURVE_FOR[jws]) throw mismatch();

@@ -297,6 +297,8 @@ describe('scoped key sets (keys with a spiffeId)', () => {
     const report = await verifyAgentCard(signed, { keys: { keys: [jwk], spiffeId }, ...policy });
     expect(report.verified).toBe(verified);
     expect(report.binding.status).toBe(status);
+    // only a binding that fails carries a code
+    expect(report.binding.code).toBe(verified ? undefined : 'ERR_CARD_SIGNER_NOT_BOUND');
     const td = spiffeId.replace(/^spiffe:\/\/([^/]+).*$/, '$1');
     expect(report.signatures[0]).toMatchObject({ keySource: 'kid', trustRoot: 'keyset:k', signer: { spiffeId, trustDomain: td } });
     if (!verified) expect(report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_CARD_SIGNER_NOT_BOUND' });
