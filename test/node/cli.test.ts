@@ -5,19 +5,23 @@
  * assertions are grouped.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ExtKeyUsage,
   KeyUsage,
   TrustBundle,
+  decodePemBlocks,
+  exportPrivateKeyPem,
   generateKeyPair,
   issueCertificate,
   parseCertificate,
   parseCertificates,
   parseSpiffeBundle,
+  signAgentCard,
   verifyX509Svid,
 } from '../../shared/index.js';
 
@@ -66,6 +70,8 @@ describe('help', () => {
     [['ca', 'issue', '-h'], 'Usage: cardtrust ca issue <spiffe-id>'],
     [['card', 'sign', '--help'], 'Usage: cardtrust card sign <card.json>'],
     [['card', 'verify', '--help'], 'Usage: cardtrust card verify <signed.json>'],
+    [['card', 'sign', '--help'], '[--alg <alg>]'],
+    [['card', 'verify', '--help'], '[--keys <jwks.json>…]'],
     [['help', 'card', 'verify'], 'Usage: cardtrust card verify <signed.json>'],
     // help wins over other mistakes on the same line
     [['ca', 'init', '--bogus', '--help'], 'Usage: cardtrust ca init --trust-domain'],
@@ -95,7 +101,11 @@ describe('bad usage: exit 2, one line with ERR_USAGE', () => {
     ['missing SPIFFE ID', ['ca', 'issue']],
     ['bad TTL unit', ['ca', 'issue', 'spiffe://a.org/x', '--ttl', '5y']],
     ['sign without --key', ['card', 'sign', 'card.json', '--cert', 'svid.pem']],
-    ['verify without --bundle', ['card', 'verify', 'card.json']],
+    ['verify without --bundle or --keys', ['card', 'verify', 'card.json']],
+    ['sign with an unknown --alg', ['card', 'sign', 'card.json', '--cert', 'svid.pem', '--key', 'svid_key.pem', '--alg', 'nope']],
+    // JWS algorithm names are case-sensitive
+    ['sign with a lowercase --alg', ['card', 'sign', 'card.json', '--cert', 'svid.pem', '--key', 'svid_key.pem', '--alg', 'es256']],
+    ['sign with an HMAC --alg', ['card', 'sign', 'card.json', '--cert', 'svid.pem', '--key', 'svid_key.pem', '--alg', 'HS256']],
     ['verify with a bad --at', ['card', 'verify', 'card.json', '--bundle', 'b.pem', '--at', 'yesterday']],
   ])('%s', async (_name, args) => {
     expectError(await cli(args, work), 2, 'ERR_USAGE');
@@ -348,5 +358,201 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
     const r = await run(...args);
     expectError(r, 2, code);
     expect(r.stdout).toBe('');
+  });
+
+  it.concurrent.each([
+    ['ES384 for a P-256 key', 'ES384'],
+    ['PS256 for a P-256 key', 'PS256'],
+    ['EdDSA for a P-256 key', 'EdDSA'],
+  ])('card sign --alg %s: exit 1, ERR_JWS_KEY_ALGORITHM_MISMATCH, nothing written', async (_name, alg) => {
+    const r = await run('card', 'sign', 'card.json', '--cert', join(svidA, 'svid.pem'), '--key', join(svidA, 'svid_key.pem'), '--alg', alg);
+    expectError(r, 1, 'ERR_JWS_KEY_ALGORITHM_MISMATCH');
+    expect(r.stderr).toContain(`--alg ${alg}: `);
+    expect(r.stdout).toBe('');
+  });
+
+  it.concurrent('card sign --alg ES256 for a P-256 key: the algorithm the key makes anyway', async () => {
+    const r = await run('card', 'sign', 'card.json', '--cert', join(svidA, 'svid.pem'), '--key', join(svidA, 'svid_key.pem'), '--alg', 'ES256');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(b64urlJson(JSON.parse(r.stdout).signatures[0].protected)).toMatchObject({ alg: 'ES256' });
+  });
+
+  describe('card sign --alg with an RSA SVID', () => {
+    // `ca issue` makes P-256 SVIDs only: this one is issued by the same dev CA's intermediate here
+    const rsa = (...p: string[]) => at('rsa', ...p);
+
+    beforeAll(async () => {
+      const interPem = await readFile(at('.cardtrust', 'intermediate.pem'), 'utf8');
+      const interDer = decodePemBlocks(await readFile(at('.cardtrust', 'intermediate_key.pem'), 'utf8'))[0]!.der;
+      const interKey = await crypto.subtle.importKey('pkcs8', interDer.slice(), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+      const keys = await generateKeyPair('RSA');
+      const leaf = await issueCertificate({
+        subject: 'O=cardtrust',
+        publicKey: keys.publicKey,
+        issuer: { certificate: interPem, privateKey: interKey },
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 3600_000),
+        ca: false,
+        keyUsage: KeyUsage.digitalSignature,
+        extKeyUsage: [ExtKeyUsage.serverAuth, ExtKeyUsage.clientAuth],
+        uris: ['spiffe://example.org/agent/rsa'],
+      });
+      await mkdir(rsa(), { recursive: true });
+      await writeFile(rsa('svid.pem'), leaf.pem + interPem);
+      await writeFile(rsa('svid_key.pem'), await exportPrivateKeyPem(keys.privateKey));
+    });
+
+    it.concurrent.each([
+      ['(default)', [], 'RS256'],
+      ['PS256', ['--alg', 'PS256'], 'PS256'],
+      ['RS384', ['--alg', 'RS384'], 'RS384'],
+      ['PS512', ['--alg', 'PS512'], 'PS512'],
+    ])('--alg %s: the header says so and the card verifies against the bundle', async (_name, flags, alg) => {
+      const out = `rsa-${alg}.json`;
+      const signed = await run('card', 'sign', 'card.json', '--cert', rsa('svid.pem'), '--key', rsa('svid_key.pem'), ...flags, '-o', out);
+      expect(signed).toMatchObject({ code: 0, stderr: '' });
+      const card = JSON.parse(await readFile(at(out), 'utf8'));
+      expect(b64urlJson(card.signatures[0].protected)).toMatchObject({ alg, typ: 'JOSE', x5c: expect.any(Array) });
+      const r = await run('card', 'verify', out, '--bundle', '.cardtrust/bundle.pem', '--json');
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        verified: true,
+        signatures: [{ status: 'valid', alg, keySource: 'x5c', signer: { spiffeId: 'spiffe://example.org/agent/rsa' } }],
+      });
+    });
+
+    it.concurrent.each([['ES256'], ['EdDSA']])('--alg %s for an RSA key: exit 1, ERR_JWS_KEY_ALGORITHM_MISMATCH', async (alg) => {
+      const r = await run('card', 'sign', 'card.json', '--cert', rsa('svid.pem'), '--key', rsa('svid_key.pem'), '--alg', alg);
+      expectError(r, 1, 'ERR_JWS_KEY_ALGORITHM_MISMATCH');
+      expect(r.stdout).toBe('');
+    });
+  });
+
+  describe('card verify --keys: pinned public keys for kid signatures', () => {
+    // A card signed by kid only (no x5c), with a key generated here, and JWK Sets holding its
+    // public key: unscoped, scoped to the agent's SPIFFE ID, scoped to the trust domain.
+    const KID = 'agent-a-1';
+    const keyFile = (...p: string[]) => at('keys', ...p);
+    const writeJson = (path: string, value: unknown) => writeFile(path, JSON.stringify(value, null, 2));
+
+    beforeAll(async () => {
+      const publicJwk = async (keys: CryptoKeyPair, kid: string) => {
+        const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey);
+        return { kty, crv, x, y, kid };
+      };
+      const agent = await generateKeyPair('P-256');
+      const other = await generateKeyPair('P-256');
+      const jwk = await publicJwk(agent, KID);
+      const signed = await signAgentCard(CARD, { privateKey: agent.privateKey, kid: KID });
+      await mkdir(keyFile(), { recursive: true });
+      await writeJson(at('kid.signed.json'), signed);
+      await writeJson(keyFile('unscoped.json'), { keys: [jwk] });
+      await writeJson(keyFile('scoped.json'), { keys: [jwk], spiffeId: 'spiffe://example.org/agent/a' });
+      await writeJson(keyFile('td.json'), { keys: [jwk], spiffeId: 'spiffe://example.org' });
+      await writeJson(keyFile('other-kid.json'), { keys: [{ ...jwk, kid: 'agent-b-1' }], spiffeId: 'spiffe://example.org/agent/b' });
+      // the same kid, another key: the signature does not verify with it
+      await writeJson(keyFile('wrong-key.json'), { keys: [await publicJwk(other, KID)], spiffeId: 'spiffe://example.org/agent/a' });
+    });
+
+    it('the card carries a kid and no x5c', async () => {
+      const card = JSON.parse(await readFile(at('kid.signed.json'), 'utf8'));
+      const header = b64urlJson(card.signatures[0].protected);
+      expect(header).toEqual({ alg: 'ES256', typ: 'JOSE', kid: KID });
+    });
+
+    it.concurrent.each([
+      ['an unscoped set, no policy', ['--keys', 'keys/unscoped.json'], undefined, /^binding +not-checked$/m],
+      ['a scoped set, no policy', ['--keys', 'keys/scoped.json'], 'spiffe://example.org/agent/a', /^binding +not-checked/m],
+      ['a scoped set and --trust-domain', ['--keys', 'keys/scoped.json', '--trust-domain', 'example.org'], 'spiffe://example.org/agent/a', /^binding +bound \(trust domain example\.org\)$/m],
+      ['a scoped set and --expect-id', ['--keys', 'keys/scoped.json', '--expect-id', 'spiffe://example.org/agent/a'], 'spiffe://example.org/agent/a', /^binding +bound \(id spiffe:\/\/example\.org\/agent\/a\)$/m],
+      ['a trust-domain set and --trust-domain', ['--keys', 'keys/td.json', '--trust-domain', 'example.org'], 'spiffe://example.org', /^binding +bound \(trust domain example\.org\)$/m],
+      ['several sets, the second holding the kid', ['--keys', 'keys/other-kid.json', '--keys', 'keys/scoped.json', '--trust-domain', 'example.org'], 'spiffe://example.org/agent/a', /^binding +bound/m],
+      // one bundle and no policy flag: bound to the bundle's trust domain, as without --keys
+      ['a scoped set beside one bundle', ['--bundle', '.cardtrust/bundle.pem', '--keys', 'keys/scoped.json'], 'spiffe://example.org/agent/a', /^binding +bound \(trust domain example\.org\)$/m],
+    ])('card verify with %s: readable report, exit 0', async (_name, flags, signer, binding) => {
+      const r = await run('card', 'verify', 'kid.signed.json', ...flags);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^signature 0 +valid$/m);
+      expect(r.stdout).toMatch(/^ +alg +ES256$/m);
+      expect(r.stdout).toMatch(new RegExp(`^ +kid +${KID}$`, 'm'));
+      expect(r.stdout).toMatch(/^ +key from +kid$/m);
+      expect(r.stdout).toMatch(new RegExp(`^ +trust root +keyset:${KID}$`, 'm'));
+      if (signer === undefined) {
+        expect(r.stdout).not.toMatch(/^ +signer /m);
+      } else {
+        expect(r.stdout).toMatch(new RegExp(`^ +signer +${signer.replaceAll('.', '\\.')}$`, 'm'));
+        expect(r.stdout).toMatch(/^ +trust domain +example\.org$/m);
+      }
+      // a key set's signer has no certificate chain to show
+      expect(r.stdout).not.toMatch(/^ +(chain|not after) /m);
+      expect(r.stdout).toMatch(binding);
+      expect(r.stdout).toMatch(/^result +VERIFIED \(strict mode\)$/m);
+    });
+
+    it.concurrent('card verify --keys --json: the scope is the signer, without chain or notAfter', async () => {
+      const r = await run('card', 'verify', 'kid.signed.json', '--keys', 'keys/scoped.json', '--trust-domain', 'example.org', '--json');
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({
+        verified: true,
+        mode: 'strict',
+        binding: { status: 'bound', trustDomain: 'example.org' },
+        signatures: [{ index: 0, status: 'valid', alg: 'ES256', kid: KID, keySource: 'kid', trustRoot: `keyset:${KID}` }],
+      });
+      expect(report.signatures[0].signer).toEqual({ spiffeId: 'spiffe://example.org/agent/a', trustDomain: 'example.org' });
+    });
+
+    it.concurrent('an unscoped set and --trust-domain in audit mode: verified (exit 0), reported unbound', async () => {
+      const r = await run('card', 'verify', 'kid.signed.json', '--keys', 'keys/unscoped.json', '--trust-domain', 'example.org', '--audit', '--json');
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, mode: 'audit', binding: { status: 'unbound', code: 'ERR_CARD_SIGNER_NOT_BOUND' } });
+    });
+
+    it.concurrent.each([
+      // the message says why: the keys carry no identity
+      ['an unscoped set and --trust-domain', ['kid.signed.json', '--keys', 'keys/unscoped.json', '--trust-domain', 'example.org'], 'ERR_CARD_SIGNER_NOT_BOUND', 'no SPIFFE identity to bind to trust domain example.org'],
+      ['an unscoped set beside one bundle (bound to its trust domain)', ['kid.signed.json', '--bundle', '.cardtrust/bundle.pem', '--keys', 'keys/unscoped.json'], 'ERR_CARD_SIGNER_NOT_BOUND'],
+      ['a scoped set and another trust domain', ['kid.signed.json', '--keys', 'keys/scoped.json', '--trust-domain', 'other.org'], 'ERR_CARD_SIGNER_NOT_BOUND'],
+      ['a trust-domain set and --expect-id', ['kid.signed.json', '--keys', 'keys/td.json', '--expect-id', 'spiffe://example.org/agent/a'], 'ERR_CARD_SIGNER_NOT_BOUND'],
+      ['another key under the same kid', ['kid.signed.json', '--keys', 'keys/wrong-key.json'], 'ERR_JWS_SIGNATURE_INVALID'],
+      ['a set without the card\'s kid', ['kid.signed.json', '--keys', 'keys/other-kid.json'], 'ERR_JWS_KEY_NOT_FOUND'],
+      ['a bundle only', ['kid.signed.json', '--bundle', '.cardtrust/bundle.pem'], 'ERR_JWS_KEY_NOT_FOUND'],
+      // an x5c signature is checked against bundles, never against pinned keys
+      ['an x5c card and --keys only', ['signed.json', '--keys', 'keys/scoped.json'], 'ERR_BUNDLE_NOT_FOUND'],
+    ] as Array<[string, string[], string, string?]>)('card verify with %s: exit 1, the code on stderr and in the report', async (_name, args, code, message) => {
+      const r = await run('card', 'verify', ...args);
+      expectError(r, 1, code);
+      expect(r.stdout).toMatch(new RegExp(`^result +NOT VERIFIED \\(strict mode\\): ${code}: `, 'm'));
+      if (message !== undefined) expect(r.stderr).toContain(message);
+    });
+
+    // a well-formed public key (RFC 7517 A.1) for the files that must fail before any crypto
+    const PUB = { kty: 'EC', crv: 'P-256', x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4', y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM', kid: 'k1' };
+    const { kid: _kid, ...PUB_NO_KID } = PUB;
+
+    it.concurrent.each([
+      ['a missing file', 'keys/nothere.json', undefined, 'ERR_FILE_UNREADABLE'],
+      ['a directory', 'keys', undefined, 'ERR_FILE_UNREADABLE'],
+      ['a file that is not JSON', 'keys/bad-json.json', '{"keys": [', 'ERR_JSON_MALFORMED'],
+      ['a JSON array', 'keys/bad-array.json', [PUB], 'ERR_INPUT_INVALID'],
+      ['an object without "keys"', 'keys/bad-nokeys.json', {}, 'ERR_INPUT_INVALID'],
+      ['"keys" that is not an array', 'keys/bad-keys-object.json', { keys: PUB }, 'ERR_INPUT_INVALID'],
+      ['an empty "keys"', 'keys/bad-empty.json', { keys: [] }, 'ERR_INPUT_INVALID'],
+      ['a misspelled scope', 'keys/bad-member.json', { keys: [PUB], spiffe_id: 'spiffe://example.org/agent/a' }, 'ERR_INPUT_INVALID'],
+      ['a SPIFFE bundle', '.cardtrust/bundle.spiffe.json', undefined, 'ERR_INPUT_INVALID'],
+      ['a key that is not an object', 'keys/bad-key-string.json', { keys: ['k1'] }, 'ERR_INPUT_INVALID'],
+      ['a key without kid', 'keys/bad-nokid.json', { keys: [PUB_NO_KID] }, 'ERR_INPUT_INVALID'],
+      ['a key with an empty kid', 'keys/bad-emptykid.json', { keys: [{ ...PUB, kid: '' }] }, 'ERR_INPUT_INVALID'],
+      ['a key without kty', 'keys/bad-nokty.json', { keys: [{ kid: 'k1', x: PUB.x }] }, 'ERR_INPUT_INVALID'],
+      ...['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].map((m) => [`a key with the private member "${m}"`, `keys/bad-private-${m}.json`, { keys: [PUB, { ...PUB, kid: 'k2', [m]: 'AQAB' }] }, 'ERR_INPUT_INVALID']),
+      ['a spiffeId that is not a string', 'keys/bad-scope-type.json', { keys: [PUB], spiffeId: 42 }, 'ERR_INPUT_INVALID'],
+      ['an invalid spiffeId', 'keys/bad-scope.json', { keys: [PUB], spiffeId: 'spiffe://example.org/a/../b' }, 'ERR_SPIFFE_ID_INVALID'],
+    ] as Array<[string, string, unknown, string]>)('--keys with %s: exit 2, one line naming the file', async (_name, path, content, code) => {
+      if (content !== undefined) await writeFile(at(path), typeof content === 'string' ? content : JSON.stringify(content));
+      const r = await run('card', 'verify', 'kid.signed.json', '--keys', path);
+      expectError(r, 2, code);
+      expect(r.stderr).toContain(`--keys ${path}: `);
+      expect(r.stdout).toBe('');
+    });
   });
 });

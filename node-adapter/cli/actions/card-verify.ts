@@ -7,13 +7,15 @@ import type { CliIo } from '../command.js';
 import { asInput, EXIT_FAILED, EXIT_OK, usageError, type ExitCode } from '../errors.js';
 import { readTextFile } from '../files.js';
 import { parseJsonObject } from '../json.js';
+import { loadKeySets } from '../key-sets.js';
 import { formatReport } from '../report.js';
 
 /** Runs `cardtrust card verify` (see the command's help text). */
 export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promise<ExitCode> {
   const cardPath = positionals[0]!;
   const bundlePaths = stringList(values, 'bundle');
-  if (bundlePaths.length === 0) throw usageError('missing required option --bundle');
+  const keyPaths = stringList(values, 'keys');
+  if (bundlePaths.length === 0 && keyPaths.length === 0) throw usageError('missing required option --bundle or --keys');
   const tdFlag = optionalString(values, 'trust-domain');
   const trustDomain = tdFlag === undefined ? undefined : await asInput('--trust-domain', () => parseTrustDomain(tdFlag));
   const idFlag = optionalString(values, 'expect-id');
@@ -23,19 +25,23 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
 
   const cardText = await readTextFile(resolve(io.cwd, cardPath), 'card', cardPath);
   const card = await asInput(cardPath, () => parseJsonObject(cardText));
-  const { set, loaded } = await loadBundles(bundlePaths, io.cwd, trustDomain);
+  const { set, loaded } = bundlePaths.length > 0 ? await loadBundles(bundlePaths, io.cwd, trustDomain) : { set: undefined, loaded: [] };
+  const keySets = await loadKeySets(keyPaths, io.cwd);
 
-  // The binding policy: --trust-domain, else the one bundle's trust domain. With several bundles
-  // and no policy, strict mode could never bind a signer, so ask instead of failing every card.
+  // The binding policy: --trust-domain, else the one bundle's trust domain (with or without
+  // --keys). With several bundles and no policy, strict mode could never bind a signer, so ask
+  // instead of failing every card. With --keys alone and no policy there is none, as in the core:
+  // a kid signer verifies by its pinned key alone.
   const bindTo = trustDomain ?? (loaded.length === 1 ? loaded[0]!.trustDomain : undefined);
-  if (!bindTo && !expectedId && mode === 'strict') {
+  if (!bindTo && !expectedId && mode === 'strict' && loaded.length > 1) {
     throw usageError('several --bundle files: say which signers to accept with --trust-domain or --expect-id (or use --audit)');
   }
 
   let report: AgentCardReport;
   try {
     report = await verifyAgentCard(card, {
-      bundles: set,
+      ...(set ? { bundles: set } : {}),
+      ...(keySets.length > 0 ? { keys: keySets } : {}),
       mode,
       ...(bindTo ? { trustDomain: bindTo.name } : {}),
       ...(expectedId ? { expectedId: expectedId.toString() } : {}),
