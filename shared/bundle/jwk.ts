@@ -9,6 +9,9 @@ import { LruCache } from '../lib/cache.js';
 import { b64urlDecode, b64urlEncode } from '../lib/encoding.js';
 import { isJwkPointOnCurve } from '../lib/ec.js';
 import type { Certificate } from '../x509/types.js';
+import { parseCertificate } from '../x509/parse.js';
+import type { ParsedCertificate } from '../x509/lib/certificate.js';
+import { rsaJwk } from '../x509/lib/keys.js';
 
 /** A public key as the bundle keeps it: only key members, nothing signer-controlled beyond `alg`. */
 export type PublicJwk =
@@ -91,65 +94,23 @@ export function rsaModulusBits(jwk: { readonly n: string }): number {
   return n.length === 0 ? 0 : (n.length - 1) * 8 + (32 - Math.clz32(first));
 }
 
-// --- a minimal DER reader, enough for SubjectPublicKeyInfo -------------------------------------
-
-interface Tlv {
-  tag: number;
-  start: number; // first content byte
-  end: number; // one past the last content byte
-}
-
-function readTlv(der: Uint8Array, at: number, limit: number): Tlv {
-  if (at + 2 > limit) throw new Error('truncated');
-  const tag = der[at]!;
-  let len = der[at + 1]!;
-  let start = at + 2;
-  if (len & 0x80) {
-    const count = len & 0x7f;
-    if (count === 0 || count > 3 || start + count > limit) throw new Error('bad length');
-    len = 0;
-    for (let i = 0; i < count; i++) len = (len << 8) | der[start + i]!;
-    start += count;
-  }
-  if (start + len > limit) throw new Error('truncated');
-  return { tag, start, end: start + len };
-}
-
-function stripZeros(b: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  return b.subarray(i);
-}
+// --- certificate keys as JWKs ----------------------------------------------------------------
 
 /** The JWK members of a certificate's public key, read from its SubjectPublicKeyInfo. */
 export function certificateJwk(cert: Certificate): PublicJwk {
-  const spki = cert.publicKey.spki;
-  const alg = cert.publicKey.algorithm;
+  const c = parseCertificate(cert) as ParsedCertificate;
+  const alg = c.publicKey.algorithm;
+  const key = c.publicKeyBytes;
   try {
-    const outer = readTlv(spki, 0, spki.length);
-    const algId = readTlv(spki, outer.start, outer.end);
-    const bits = readTlv(spki, algId.end, outer.end);
-    if (outer.tag !== 0x30 || algId.tag !== 0x30 || bits.tag !== 0x03 || spki[bits.start] !== 0) throw new Error('not an SPKI');
-    const key = spki.subarray(bits.start + 1, bits.end);
     switch (alg.name) {
       case 'ECDSA': {
+        // the parser admits uncompressed points only
         const size = EC_SIZE[alg.namedCurve];
-        if (key[0] !== 0x04 || key.length !== 1 + 2 * size) throw new Error('EC point is not uncompressed');
         return { kty: 'EC', crv: alg.namedCurve, x: b64urlEncode(key.subarray(1, 1 + size)), y: b64urlEncode(key.subarray(1 + size)) };
       }
-      case 'RSA': {
-        const seq = readTlv(key, 0, key.length);
-        const n = readTlv(key, seq.start, seq.end);
-        const e = readTlv(key, n.end, seq.end);
-        if (seq.tag !== 0x30 || n.tag !== 0x02 || e.tag !== 0x02) throw new Error('not an RSAPublicKey');
-        return {
-          kty: 'RSA',
-          n: b64urlEncode(stripZeros(key.subarray(n.start, n.end))),
-          e: b64urlEncode(stripZeros(key.subarray(e.start, e.end))),
-        };
-      }
+      case 'RSA':
+        return rsaJwk(c);
       case 'Ed25519':
-        if (key.length !== 32) throw new Error('Ed25519 key is not 32 bytes');
         return { kty: 'OKP', crv: 'Ed25519', x: b64urlEncode(key) };
     }
     throw new Error('unknown key algorithm');

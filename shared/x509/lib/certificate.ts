@@ -99,6 +99,8 @@ export class ParsedCertificate implements Certificate {
   readonly scheme: SignatureScheme;
   /** @internal exact key of the SPKI bytes, for the key cache */
   readonly spkiKey: string;
+  /** @internal the subjectPublicKey BIT STRING's content: an EC point, an Ed25519 key, or RSAPublicKey DER */
+  readonly publicKeyBytes: Uint8Array;
   /** @internal subject and issuer names are byte-identical */
   readonly selfIssued: boolean;
   /** @internal OID of the first critical extension path validation does not understand */
@@ -174,7 +176,9 @@ export class ParsedCertificate implements Certificate {
 
     const spkiT = expect(der, p, end, TAG.SEQUENCE, E, 'subjectPublicKeyInfo');
     const spki = der.subarray(spkiT.start, spkiT.end);
-    this.publicKey = { spki, algorithm: readPublicKeyAlgorithm(der, spkiT) };
+    const { algorithm, key } = readPublicKeyAlgorithm(der, spkiT);
+    this.publicKey = { spki, algorithm };
+    this.publicKeyBytes = key;
     this.spkiKey = byteKey(spki);
     p = spkiT.end;
 
@@ -422,11 +426,15 @@ const EC_CURVES: Readonly<Record<string, { name: 'P-256' | 'P-384' | 'P-521'; si
   [OID.p521]: { name: 'P-521', size: 66 },
 };
 
-function readPublicKeyAlgorithm(buf: Uint8Array, spki: Tlv): PublicKeyAlgorithm {
+function readPublicKeyAlgorithm(buf: Uint8Array, spki: Tlv): { algorithm: PublicKeyAlgorithm; key: Uint8Array } {
   const alg = expect(buf, spki.cs, spki.end, TAG.SEQUENCE, E, 'SPKI algorithm');
   const keyT = expect(buf, alg.end, spki.end, TAG.BIT_STRING, E, 'subjectPublicKey');
   if (keyT.end !== spki.end) fail(E, 'extra data in subjectPublicKeyInfo');
   const key = readBitString(buf, keyT, E);
+  return { algorithm: publicKeyAlgorithm(buf, alg, key), key: key.bytes };
+}
+
+function publicKeyAlgorithm(buf: Uint8Array, alg: Tlv, key: { bytes: Uint8Array; unused: number }): PublicKeyAlgorithm {
   const oidT = readTlv(buf, alg.cs, alg.end, E);
   const oid = readOid(buf, oidT, E);
   const params = oidT.end < alg.end ? readTlv(buf, oidT.end, alg.end, E) : undefined;

@@ -5,7 +5,7 @@ import { LruCache } from '../../lib/cache.js';
 import { b64urlEncode, toArrayBuffer } from '../../lib/encoding.js';
 import { isOnCurve } from '../../lib/ec.js';
 import type { ParsedCertificate } from './certificate.js';
-import { TAG, expect, readBitString, readTlv } from './der.js';
+import { TAG, expect } from './der.js';
 import type { Hash } from './oids.js';
 
 export type ImportParams =
@@ -35,6 +35,15 @@ function jwkInteger(buf: Uint8Array, start: number, end: number): string {
   return b64urlEncode(buf.subarray(s, end));
 }
 
+/** The JWK members `n` and `e` of an RSA certificate key (its RSAPublicKey, checked by the parser). */
+export function rsaJwk(cert: ParsedCertificate): { kty: 'RSA'; n: string; e: string } {
+  const key = cert.publicKeyBytes;
+  const seq = expect(key, 0, key.length, TAG.SEQUENCE, 'ERR_X509_MALFORMED', 'RSAPublicKey');
+  const n = expect(key, seq.cs, seq.end, TAG.INTEGER, 'ERR_X509_MALFORMED', 'modulus');
+  const e = expect(key, n.end, seq.end, TAG.INTEGER, 'ERR_X509_MALFORMED', 'publicExponent');
+  return { kty: 'RSA', n: jwkInteger(key, n.cs, n.end), e: jwkInteger(key, e.cs, e.end) };
+}
+
 /**
  * The certificate's key in the import format that carries exactly its key and imports fastest:
  * EC points (uncompressed, as the parser requires) and Ed25519 keys as 'raw', RSA keys as a JWK of
@@ -44,20 +53,13 @@ function jwkInteger(buf: Uint8Array, start: number, end: number): string {
  * its curve here, since not every engine checks that on a raw import.
  */
 function keyData(cert: ParsedCertificate): { format: 'raw'; data: ArrayBuffer } | { format: 'jwk'; data: JsonWebKey } {
-  const spki = cert.publicKey.spki;
   const alg = cert.publicKey.algorithm;
-  // the subjectPublicKey BIT STRING is the SPKI's last element (the parser rejects trailing data)
-  const outer = readTlv(spki, 0, spki.length, 'ERR_X509_MALFORMED');
-  const algId = readTlv(spki, outer.cs, outer.end, 'ERR_X509_MALFORMED');
-  const key = readBitString(spki, readTlv(spki, algId.end, outer.end, 'ERR_X509_MALFORMED'), 'ERR_X509_MALFORMED').bytes;
+  if (alg.name === 'RSA') return { format: 'jwk', data: rsaJwk(cert) };
+  const key = cert.publicKeyBytes;
   if (alg.name === 'ECDSA' && !isOnCurve(alg.namedCurve, key)) {
     throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `the ${alg.namedCurve} public key is not a point on its curve`);
   }
-  if (alg.name !== 'RSA') return { format: 'raw', data: toArrayBuffer(key.slice()) };
-  const seq = expect(key, 0, key.length, TAG.SEQUENCE, 'ERR_X509_MALFORMED', 'RSAPublicKey');
-  const n = expect(key, seq.cs, seq.end, TAG.INTEGER, 'ERR_X509_MALFORMED', 'modulus');
-  const e = expect(key, n.end, seq.end, TAG.INTEGER, 'ERR_X509_MALFORMED', 'publicExponent');
-  return { format: 'jwk', data: { kty: 'RSA', n: jwkInteger(key, n.cs, n.end), e: jwkInteger(key, e.cs, e.end) } };
+  return { format: 'raw', data: toArrayBuffer(key.slice()) };
 }
 
 /** The CryptoKey for `cert`'s public key under `params`, imported once and then cached. */
