@@ -6,6 +6,16 @@ import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js
 import { encodePem } from '../../shared/x509/index.js';
 import { TestCA } from '../support/ca.js';
 
+/** What parseWorkerConfig throws for `env` (undefined when it parses). */
+function configError(env: WorkerEnv): unknown {
+  try {
+    parseWorkerConfig(env);
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 let ca: TestCA;
 let jwksText: string;
 
@@ -146,12 +156,7 @@ describe('parseWorkerConfig: invalid values name the variable', () => {
     ['STORE_TIMEOUT_MS', { STORE_TIMEOUT_MS: 'fast' }],
     ['DEFAULT_MODE', { DEFAULT_MODE: 42 }],
   ] as [string, WorkerEnv][])('%s: %o', (variable, env) => {
-    let err: unknown;
-    try {
-      parseWorkerConfig(env);
-    } catch (e) {
-      err = e;
-    }
+    const err = configError(env);
     expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
     expect((err as Error).message.startsWith(`${variable}: `)).toBe(true);
   });
@@ -184,12 +189,7 @@ describe('parseWorkerConfig: invalid values name the variable', () => {
     ['a non-object key in an array set', [{ keys: ['k1'] }], /^TRUSTED_KEYS: set 0, key 0 is not a JWK object/],
   ] as [string, unknown, RegExp][])('TRUSTED_KEYS: refuses %s', (_name, value, message) => {
     for (const env of [{ TRUSTED_KEYS: JSON.stringify(value) }, { TRUSTED_KEYS: value }] as WorkerEnv[]) {
-      let err: unknown;
-      try {
-        parseWorkerConfig(env);
-      } catch (e) {
-        err = e;
-      }
+      const err = configError(env);
       expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
       expect((err as Error).message.startsWith('TRUSTED_KEYS: ')).toBe(true);
       expect((err as Error).message).toMatch(message);
@@ -197,12 +197,7 @@ describe('parseWorkerConfig: invalid values name the variable', () => {
   });
 
   it('TRUSTED_KEYS: an invalid spiffeId keeps the SPIFFE error as its cause', () => {
-    let err: unknown;
-    try {
-      parseWorkerConfig({ TRUSTED_KEYS: JSON.stringify({ keys: [ecKey], spiffeId: 'spiffe://example.org/../a' }) });
-    } catch (e) {
-      err = e;
-    }
+    const err = configError({ TRUSTED_KEYS: JSON.stringify({ keys: [ecKey], spiffeId: 'spiffe://example.org/../a' }) });
     expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID', cause: { code: 'ERR_SPIFFE_ID_INVALID' } });
   });
 
@@ -214,12 +209,7 @@ describe('parseWorkerConfig: invalid values name the variable', () => {
     expect(at).toBeGreaterThan(0);
     der[at + p256.length - 1] = 0x06;
     const pem = encodePem('CERTIFICATE', der);
-    let err: unknown;
-    try {
-      parseWorkerConfig({ TRUST_BUNDLES: JSON.stringify({ 'example.org': pem }) });
-    } catch (e) {
-      err = e;
-    }
+    const err = configError({ TRUST_BUNDLES: JSON.stringify({ 'example.org': pem }) });
     expect(err).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
     expect((err as Error).message).toMatch(/^TRUST_BUNDLES: bundle of example\.org: /);
   });
