@@ -4,9 +4,9 @@
  * variable — never a silent fallback (a security option either works or the worker refuses).
  */
 import { TrustError } from '../shared/errors.js';
-import { parseSpiffeId, parseTrustDomain } from '../shared/spiffe/index.js';
+import { parseTrustDomain } from '../shared/spiffe/index.js';
 import { parseBundle, parseSpiffeBundle, serializeSpiffeBundle, type TrustBundle } from '../shared/bundle/index.js';
-import type { AgentCardKeySet } from '../shared/agentcard/index.js';
+import { parseAgentCardKeySets, type AgentCardKeySet } from '../shared/agentcard/index.js';
 import type { RateLimitPolicy } from '../shared/store/index.js';
 import type { CorsPolicy } from './http/cors.js';
 
@@ -161,54 +161,21 @@ function trustBundles(env: WorkerEnv): Map<string, ConfiguredBundle> {
   return out;
 }
 
-const KEY_SET_MEMBERS = new Set(['keys', 'spiffeId']);
-const KEY_SETS_SHAPE = 'must be a JWKS object {"keys": [...], "spiffeId"?: "spiffe://..."} or a non-empty JSON array of them';
-
 /**
- * `TRUSTED_KEYS`: a JWKS object `{"keys": [...]}`, optionally scoped with `"spiffeId"` (the identity
- * its keys vouch for), or a JSON array of such sets. A `kid` is unique across all sets, so the set
- * (and so the scope) a `kid` signature binds to is never ambiguous.
+ * `TRUSTED_KEYS`: a key-set document (shared/agentcard/key-sets.ts): a JWKS object `{"keys": [...]}`,
+ * optionally scoped with `"spiffeId"` (the identity its keys vouch for), or a JSON array of such
+ * sets. A `kid` is unique across all sets, so the set (and so the scope) a `kid` signature binds to
+ * is never ambiguous.
  */
 function trustedKeys(env: WorkerEnv): AgentCardKeySet[] | undefined {
   const value = jsonValue(env, 'TRUSTED_KEYS');
   if (value === undefined) return undefined;
-  const many = Array.isArray(value);
-  const sets: unknown[] = many ? value : [value];
-  if (sets.length === 0) throw bad('TRUSTED_KEYS', `${KEY_SETS_SHAPE}; the array is empty`);
-  const kids = new Map<string, number>();
-  return sets.map((set, s) => {
-    const where = many ? `set ${s}` : 'the key set';
-    const at = many ? `set ${s}, ` : '';
-    if (!isPlainObject(set)) throw bad('TRUSTED_KEYS', many ? `set ${s} is not a JWKS object; ${KEY_SETS_SHAPE}` : KEY_SETS_SHAPE);
-    // a misspelled scope would leave the keys without identity: refused, never ignored
-    for (const member of Object.keys(set)) {
-      if (!KEY_SET_MEMBERS.has(member)) throw bad('TRUSTED_KEYS', `${where}: unknown member ${JSON.stringify(member)} (a key set has "keys" and "spiffeId")`);
-    }
-    if (!Array.isArray(set.keys) || set.keys.length === 0) throw bad('TRUSTED_KEYS', `${where}: "keys" must be a non-empty array of JWKs`);
-    set.keys.forEach((key: unknown, i: number) => {
-      if (!isPlainObject(key)) throw bad('TRUSTED_KEYS', `${at}key ${i} is not a JWK object`);
-      if (key.kty !== 'EC' && key.kty !== 'RSA' && key.kty !== 'OKP') throw bad('TRUSTED_KEYS', `${at}key ${i}: kty must be EC, RSA or OKP`);
-      if ('d' in key || 'p' in key || 'k' in key) throw bad('TRUSTED_KEYS', `${at}key ${i} contains private key material`);
-      if (typeof key.kid !== 'string' || key.kid === '') throw bad('TRUSTED_KEYS', `${at}key ${i} needs a "kid"`);
-      const seen = kids.get(key.kid);
-      if (seen === s) throw bad('TRUSTED_KEYS', `${at}duplicate kid ${JSON.stringify(key.kid)}`);
-      if (seen !== undefined) {
-        throw bad('TRUSTED_KEYS', `kid ${JSON.stringify(key.kid)} is in set ${seen} and set ${s}: a kid must be unique across all key sets, or its scope is ambiguous`);
-      }
-      kids.set(key.kid, s);
-    });
-    const keys = set.keys as JsonWebKey[];
-    if (set.spiffeId === undefined) return { keys };
-    if (typeof set.spiffeId !== 'string') throw bad('TRUSTED_KEYS', `${where}: "spiffeId" must be a SPIFFE ID string`);
-    let spiffeId: string;
-    try {
-      spiffeId = parseSpiffeId(set.spiffeId).toString();
-    } catch (err) {
-      const reason = err instanceof TrustError ? err.message : 'invalid SPIFFE ID';
-      throw bad('TRUSTED_KEYS', `${where}: "spiffeId": ${reason}`, err);
-    }
-    return { keys, spiffeId };
-  });
+  try {
+    return parseAgentCardKeySets(value);
+  } catch (err) {
+    if (err instanceof TrustError) throw bad('TRUSTED_KEYS', err.message, err);
+    throw err;
+  }
 }
 
 function upstash(env: WorkerEnv): { url: string; token: string } | undefined {

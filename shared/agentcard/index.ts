@@ -1,5 +1,6 @@
 export { canonicalizeAgentCard } from './canonicalize.js';
 export { signAgentCard } from './sign.js';
+export { parseAgentCardKeySets, duplicateKid } from './key-sets.js';
 export { verifyAgentCard, DEFAULT_MAX_CARD_BYTES, DEFAULT_MAX_SIGNATURES, DEFAULT_MAX_X5C, DEFAULT_MAX_HEADER_BYTES } from './verify.js';
 export type {
   AgentCardAlgorithm,

@@ -452,6 +452,8 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
       await writeJson(keyFile('other-kid.json'), { keys: [{ ...jwk, kid: 'agent-b-1' }], spiffeId: 'spiffe://example.org/agent/b' });
       // the same kid, another key: the signature does not verify with it
       await writeJson(keyFile('wrong-key.json'), { keys: [await publicJwk(other, KID)], spiffeId: 'spiffe://example.org/agent/a' });
+      // the worker's TRUSTED_KEYS form: an array of sets in one document
+      await writeJson(keyFile('array.json'), [{ keys: [{ ...jwk, kid: 'agent-b-1' }], spiffeId: 'spiffe://example.org/agent/b' }, { keys: [jwk], spiffeId: 'spiffe://example.org/agent/a' }]);
     });
 
     it('the card carries a kid and no x5c', async () => {
@@ -467,6 +469,7 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
       ['a scoped set and --expect-id', ['--keys', 'keys/scoped.json', '--expect-id', 'spiffe://example.org/agent/a'], 'spiffe://example.org/agent/a', /^binding +bound \(id spiffe:\/\/example\.org\/agent\/a\)$/m],
       ['a trust-domain set and --trust-domain', ['--keys', 'keys/td.json', '--trust-domain', 'example.org'], 'spiffe://example.org', /^binding +bound \(trust domain example\.org\)$/m],
       ['several sets, the second holding the kid', ['--keys', 'keys/other-kid.json', '--keys', 'keys/scoped.json', '--trust-domain', 'example.org'], 'spiffe://example.org/agent/a', /^binding +bound/m],
+      ['an array of sets in one file', ['--keys', 'keys/array.json', '--expect-id', 'spiffe://example.org/agent/a'], 'spiffe://example.org/agent/a', /^binding +bound \(id spiffe:\/\/example\.org\/agent\/a\)$/m],
       // one bundle and no policy flag: bound to the bundle's trust domain, as without --keys
       ['a scoped set beside one bundle', ['--bundle', '.cardtrust/bundle.pem', '--keys', 'keys/scoped.json'], 'spiffe://example.org/agent/a', /^binding +bound \(trust domain example\.org\)$/m],
     ])('card verify with %s: readable report, exit 0', async (_name, flags, signer, binding) => {
@@ -530,11 +533,20 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
     const PUB = { kty: 'EC', crv: 'P-256', x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4', y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM', kid: 'k1' };
     const { kid: _kid, ...PUB_NO_KID } = PUB;
 
+    it.concurrent('a kid in two --keys files: exit 2, naming both (which scope it speaks for would be ambiguous)', async () => {
+      const r = await run('card', 'verify', 'kid.signed.json', '--keys', 'keys/scoped.json', '--keys', 'keys/wrong-key.json');
+      expectError(r, 2, 'ERR_INPUT_INVALID');
+      expect(r.stderr).toContain(`--keys keys/wrong-key.json: kid "${KID}" is also in --keys keys/scoped.json: a kid must be unique`);
+      expect(r.stdout).toBe('');
+    });
+
     it.concurrent.each([
       ['a missing file', 'keys/nothere.json', undefined, 'ERR_FILE_UNREADABLE'],
       ['a directory', 'keys', undefined, 'ERR_FILE_UNREADABLE'],
       ['a file that is not JSON', 'keys/bad-json.json', '{"keys": [', 'ERR_JSON_MALFORMED'],
-      ['a JSON array', 'keys/bad-array.json', [PUB], 'ERR_INPUT_INVALID'],
+      ['a JSON array of keys, not of key sets', 'keys/bad-array.json', [PUB], 'ERR_INPUT_INVALID'],
+      ['a kid twice in one file', 'keys/bad-dup.json', [{ keys: [PUB] }, { keys: [PUB], spiffeId: 'spiffe://example.org/agent/b' }], 'ERR_INPUT_INVALID'],
+      ['an encryption key', 'keys/bad-use.json', { keys: [{ ...PUB, use: 'enc' }] }, 'ERR_INPUT_INVALID'],
       ['an object without "keys"', 'keys/bad-nokeys.json', {}, 'ERR_INPUT_INVALID'],
       ['"keys" that is not an array', 'keys/bad-keys-object.json', { keys: PUB }, 'ERR_INPUT_INVALID'],
       ['an empty "keys"', 'keys/bad-empty.json', { keys: [] }, 'ERR_INPUT_INVALID'],

@@ -35,10 +35,11 @@ Options:
   --keys <file>          pinned public keys: a JWK Set {"keys": [...]}, each key
                          with a kid, optionally scoped with "spiffeId" (a SPIFFE
                          ID, or spiffe://<td> for a trust domain) to the identity
-                         they vouch for; repeatable. A signature with a kid (and
-                         no x5c) verifies with the key of that kid. Unscoped keys
-                         carry no identity: under a binding policy their
-                         signatures are unbound
+                         they vouch for, or a JSON array of such sets (the
+                         worker's TRUSTED_KEYS); repeatable, a kid in one place
+                         only. A signature with a kid (and no x5c) verifies with
+                         the key of that kid. Unscoped keys carry no identity:
+                         under a binding policy their signatures are unbound
   --trust-domain <td>    the trust domain the signer must belong to (identity
                          binding); default: the bundle's, when there is one
                          bundle; none with --keys alone
