@@ -2,6 +2,7 @@ export { parseCertificate, parseCertificates, type ParseCertificateOptions, type
 export { verifyChain } from './verify-chain.js';
 export { importPublicKey, defaultJwsAlgorithm, type JwsAlgorithm } from './import-public-key.js';
 export { encodePem, decodePemBlocks } from './pem.js';
+export { pkcs8KeyType, type Pkcs8KeyType } from './pkcs8.js';
 export {
   KeyUsage,
   ExtKeyUsage,
