@@ -4,12 +4,11 @@
  * sign/verify round trip. Each spawn costs ~0.3 s (tsx), so independent cases run concurrently and
  * assertions are grouped.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARD, cli, expectError } from '../support/cli.js';
 import {
   ExtKeyUsage,
   KeyUsage,
@@ -24,33 +23,6 @@ import {
   signAgentCard,
   verifyX509Svid,
 } from '../../shared/index.js';
-
-const BIN = fileURLToPath(new URL('../../node-adapter/bin/cardtrust.mjs', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: readonly string[], cwd: string): Promise<Run> {
-  const env = { ...process.env };
-  delete env.CARDTRUST_DEBUG;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The one-line error format: `cardtrust: ERR_CODE: message`, nothing else on stderr. */
-function expectError(run: Run, exit: number, code: string): void {
-  expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: exit, stderr: expect.stringMatching(new RegExp(`^cardtrust: ${code}: [^\\n]+\\n$`)) });
-}
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -161,17 +133,6 @@ describe('ca init', () => {
   });
 });
 
-const CARD = {
-  name: 'Agent A',
-  description: 'Answers questions about example.org',
-  url: 'https://agent-a.example.org/a2a',
-  version: '1.0.0',
-  protocolVersion: '0.3.0',
-  capabilities: { streaming: true },
-  defaultInputModes: ['text/plain'],
-  defaultOutputModes: ['text/plain'],
-  skills: [{ id: 'qa', name: 'Q&A', description: 'Answers questions', tags: ['qa'] }],
-};
 
 const b64urlJson = (s: string) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
 
