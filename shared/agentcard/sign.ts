@@ -159,7 +159,7 @@ async function signingKey(privateKey: CryptoKey, requested: AgentCardAlgorithm |
       }
     }
   }
-  throw new TrustError('ERR_JWS_KEY_ALGORITHM_MISMATCH', `signAgentCard: a ${a.name} key${a.namedCurve ? ` on ${a.namedCurve}` : ''} signs ${natural}, not ${alg}`);
+  throw new TrustError('ERR_JWS_KEY_ALGORITHM_MISMATCH', `signAgentCard: ${/^(?:[AEIOU]|RSA)/.test(a.name) ? 'an' : 'a'} ${a.name} key${a.namedCurve ? ` on ${a.namedCurve}` : ''} signs ${natural}, not ${alg}`);
 }
 
 function failKey(what: string): never {

@@ -446,6 +446,15 @@ describe('certificates and keys', () => {
     await expectThrows(signAgentCard(card(), { privateKey: keys.privateKey, alg: 'ES384' }), 'ERR_JWS_KEY_ALGORITHM_MISMATCH');
     await expectThrows(signAgentCard(card(), { privateKey: keys.publicKey, kid: 'k' }), 'ERR_KEY_UNSUPPORTED');
   });
+
+  it.each([
+    ['P-256', 'ES384', 'signAgentCard: an ECDSA key on P-256 signs ES256, not ES384'],
+    ['Ed25519', 'ES256', 'signAgentCard: an Ed25519 key signs EdDSA, not ES256'],
+    ['RSA', 'EdDSA', 'signAgentCard: an RSASSA-PKCS1-v1_5 key signs RS256, not EdDSA'],
+  ] as const)('a %s key asked for %s: the message says what the key signs', async (keyAlg, alg, message) => {
+    const keys = await testKeyPair(keyAlg);
+    await expect(signAgentCard(card(), { privateKey: keys.privateKey, alg })).rejects.toThrow(message);
+  });
 });
 
 describe('algorithms and headers', () => {

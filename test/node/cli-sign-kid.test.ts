@@ -138,7 +138,7 @@ describe('card sign --key alone: bad keys and outputs', () => {
     await writeFile(at('bad.sec1.pem'), createPrivateKey(pem).export({ type: 'sec1', format: 'pem' }) as string);
     await writeFile(at('bad.two.pem'), pem + (await exportPrivateKeyPem((await generateKeyPair('P-256')).privateKey)));
     await writeFile(at('bad.garbage.pem'), 'this is not a key\n');
-    await writeFile(at('bad.not-pkcs8.pem'), encodePem('PRIVATE KEY', crypto.getRandomValues(new Uint8Array(64))));
+    await writeFile(at('bad.not-pkcs8.pem'), encodePem('PRIVATE KEY', new TextEncoder().encode('a PEM body that is not DER at all, sixty-four bytes of text....')));
     await writeFile(at('bad.rsa1024.pem'), await exportPrivateKeyPem((await generateKeyPair('RSA', { modulusLength: 1024 })).privateKey));
     const x25519 = (await crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair;
     await writeFile(at('bad.x25519.pem'), await exportPrivateKeyPem(x25519.privateKey));
