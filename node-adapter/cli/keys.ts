@@ -3,14 +3,14 @@
  * alone, their type read from the PKCS#8 itself (kid-only signing); and a key's public JWK.
  */
 import type { AgentCardAlgorithm } from '../../shared/agentcard/index.js';
-import { ASYMMETRIC, RSA_MAX_BITS, RSA_MIN_BITS } from '../../shared/agentcard/lib/algorithms.js';
-import { TrustError, decodePemBlocks, getCrypto, pkcs8KeyType, type Certificate } from './core.js';
+import { RSA_MAX_BITS, RSA_MIN_BITS, TrustError, decodePemBlocks, getCrypto, pkcs8KeyType, type Certificate } from './core.js';
 
 /**
  * Imports a PKCS#8 PEM private key (`-----BEGIN PRIVATE KEY-----`) for signing, with the algorithm
  * of `cert`'s public key, and proves it is that certificate's key by signing a challenge and
  * verifying it with the certificate's public key (a mismatched pair fails here, not later).
- * RSA keys are imported for RSASSA-PKCS1-v1_5 (RS256).
+ * RSA keys are imported for RSASSA-PKCS1-v1_5 (RS256), and refused outside 2048..8192 bits
+ * (ERR_KEY_UNSUPPORTED), as signAgentCard and every verifier would.
  *
  * @example
  * const key = await importPrivateKeyFor(await readFile('svid_key.pem', 'utf8'), leaf)
@@ -35,7 +35,7 @@ export async function importPrivateKeyFor(pem: string, cert: Certificate): Promi
     throw new TrustError('ERR_KEY_UNSUPPORTED', 'the private key cannot be used with the certificate', { cause: err });
   }
   if (!ok) throw new TrustError('ERR_INPUT_INVALID', "the private key does not belong to the certificate");
-  return key;
+  return checkRsaSize(key);
 }
 
 /**
@@ -57,7 +57,7 @@ export async function importPrivateKey(pem: string, alg?: AgentCardAlgorithm): P
   let params: EcKeyImportParams | RsaHashedImportParams | Algorithm;
   if (type.kty === 'EC') params = { name: 'ECDSA', namedCurve: type.crv };
   else if (type.kty === 'OKP') params = { name: 'Ed25519' };
-  else params = ASYMMETRIC[alg !== undefined && /^(RS|PS)/.test(alg) ? alg : 'RS256'].importParams;
+  else params = rsaParams(alg !== undefined && /^(RS|PS)/.test(alg) ? alg : 'RS256');
   let key: CryptoKey;
   try {
     key = await getCrypto().subtle.importKey('pkcs8', der.slice(), params, true, ['sign']);
@@ -65,6 +65,16 @@ export async function importPrivateKey(pem: string, alg?: AgentCardAlgorithm): P
     const name = type.kty === 'RSA' ? 'RSA' : `${type.kty === 'EC' ? 'EC ' : ''}${type.crv}`;
     throw new TrustError('ERR_KEY_UNSUPPORTED', `the private key cannot be imported as ${name}`, { cause: err });
   }
+  return checkRsaSize(key);
+}
+
+/** The import parameters of an RSA key for an RS or PS algorithm (WebCrypto binds scheme and hash). */
+function rsaParams(alg: AgentCardAlgorithm): RsaHashedImportParams {
+  return { name: alg.startsWith('PS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: `SHA-${alg.slice(2)}` };
+}
+
+/** `key`, unless it is RSA of a size the toolkit refuses (the sizes signAgentCard and verifiers accept). */
+function checkRsaSize(key: CryptoKey): CryptoKey {
   const bits = (key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength;
   if (bits !== undefined && (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)) {
     throw new TrustError('ERR_KEY_UNSUPPORTED', `RSA key of ${bits} bits (accepted: ${RSA_MIN_BITS}..${RSA_MAX_BITS})`);

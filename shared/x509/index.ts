@@ -3,6 +3,7 @@ export { verifyChain } from './verify-chain.js';
 export { importPublicKey, defaultJwsAlgorithm, type JwsAlgorithm } from './import-public-key.js';
 export { encodePem, decodePemBlocks } from './pem.js';
 export { pkcs8KeyType, type Pkcs8KeyType } from './pkcs8.js';
+export { RSA_MIN_BITS, RSA_MAX_BITS } from './lib/keys.js';
 export {
   KeyUsage,
   ExtKeyUsage,

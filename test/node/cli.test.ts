@@ -346,21 +346,32 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
       const interPem = await readFile(at('.cardtrust', 'intermediate.pem'), 'utf8');
       const interDer = decodePemBlocks(await readFile(at('.cardtrust', 'intermediate_key.pem'), 'utf8'))[0]!.der;
       const interKey = await crypto.subtle.importKey('pkcs8', interDer.slice(), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-      const keys = await generateKeyPair('RSA');
-      const leaf = await issueCertificate({
-        subject: 'O=cardtrust',
-        publicKey: keys.publicKey,
-        issuer: { certificate: interPem, privateKey: interKey },
-        notBefore: new Date(Date.now() - 60_000),
-        notAfter: new Date(Date.now() + 3600_000),
-        ca: false,
-        keyUsage: KeyUsage.digitalSignature,
-        extKeyUsage: [ExtKeyUsage.serverAuth, ExtKeyUsage.clientAuth],
-        uris: ['spiffe://example.org/agent/rsa'],
-      });
       await mkdir(rsa(), { recursive: true });
-      await writeFile(rsa('svid.pem'), leaf.pem + interPem);
-      await writeFile(rsa('svid_key.pem'), await exportPrivateKeyPem(keys.privateKey));
+      // an RSA-2048 SVID, and an RSA-1024 one that signAgentCard and every verifier refuse
+      for (const [prefix, modulusLength] of [['', 2048], ['small_', 1024]] as const) {
+        const keys = await generateKeyPair('RSA', { modulusLength });
+        const leaf = await issueCertificate({
+          subject: 'O=cardtrust',
+          publicKey: keys.publicKey,
+          issuer: { certificate: interPem, privateKey: interKey },
+          notBefore: new Date(Date.now() - 60_000),
+          notAfter: new Date(Date.now() + 3600_000),
+          ca: false,
+          keyUsage: KeyUsage.digitalSignature,
+          extKeyUsage: [ExtKeyUsage.serverAuth, ExtKeyUsage.clientAuth],
+          uris: ['spiffe://example.org/agent/rsa'],
+        });
+        await writeFile(rsa(`${prefix}svid.pem`), leaf.pem + interPem);
+        await writeFile(rsa(`${prefix}svid_key.pem`), await exportPrivateKeyPem(keys.privateKey));
+      }
+    });
+
+    // the size is checked where the key is read, whichever algorithm is asked for
+    it.concurrent.each([['(default)', []], ['PS256', ['--alg', 'PS256']]])('an RSA-1024 SVID with --alg %s: exit 2, ERR_KEY_UNSUPPORTED naming --key', async (_name, flags) => {
+      const r = await run('card', 'sign', 'card.json', '--cert', rsa('small_svid.pem'), '--key', rsa('small_svid_key.pem'), ...flags, '-o', 'rsa-small.json');
+      expectError(r, 2, 'ERR_KEY_UNSUPPORTED');
+      expect(r.stderr).toContain('small_svid_key.pem: RSA key of 1024 bits (accepted: 2048..8192)');
+      expect(r.stdout).toBe('');
     });
 
     it.concurrent.each([

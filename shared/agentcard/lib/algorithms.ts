@@ -58,6 +58,5 @@ export function isHmac(alg: string): alg is AgentCardHmacAlgorithm {
   return hasOwn.call(HMAC, alg);
 }
 
-/** RSA below this is refused (issue 3); above the upper bound verification cost is a DoS lever. */
-export const RSA_MIN_BITS = 2048;
-export const RSA_MAX_BITS = 8192;
+// the RSA sizes accepted everywhere: one definition, the x509 module's
+export { RSA_MIN_BITS, RSA_MAX_BITS } from '../../x509/lib/keys.js';

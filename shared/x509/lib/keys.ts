@@ -13,7 +13,7 @@ export type ImportParams =
   | { readonly name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS'; readonly hash: Hash }
   | { readonly name: 'Ed25519' };
 
-/** RSA below this is refused (issue 2); above the upper bound verification cost is a DoS lever. */
+/** RSA below this is refused (issues 2 and 3); above the upper bound verification cost is a DoS lever. */
 export const RSA_MIN_BITS = 2048;
 export const RSA_MAX_BITS = 8192;
 
