@@ -83,20 +83,17 @@ function checkRsaSize(key: CryptoKey): CryptoKey {
 }
 
 /**
- * The public JWK of a certificate's key or of an extractable private key: only the key members
- * (`kty` with `crv`/`x`/`y`, `n`/`e` or `crv`/`x`), never a private member, `alg` or `key_ops`.
+ * The public JWK of an extractable private key: only the key members (`kty` with `crv`/`x`/`y`,
+ * `n`/`e` or `crv`/`x`), never a private member, `alg` or `key_ops`. (A certificate's is the
+ * core's certificateJwk.)
  *
  * @example
  * const jwk = await publicJwk(await importPrivateKey(pem)) // { kty: 'EC', crv: 'P-256', x: '…', y: '…' }
  */
-export async function publicJwk(source: CryptoKey | Certificate): Promise<JsonWebKey> {
-  const subtle = getCrypto().subtle;
+export async function publicJwk(key: CryptoKey): Promise<JsonWebKey> {
   let jwk: JsonWebKey;
   try {
-    const key = 'subject' in source
-      ? await subtle.importKey('spki', source.publicKey.spki.slice(), algorithmsFor(source).verify.import, true, ['verify'])
-      : source;
-    jwk = await subtle.exportKey('jwk', key);
+    jwk = await getCrypto().subtle.exportKey('jwk', key);
   } catch (err) {
     throw new TrustError('ERR_KEY_UNSUPPORTED', 'cannot export the public key', { cause: err });
   }

@@ -5,4 +5,4 @@ export { parseSpiffeBundle, type ParseSpiffeBundleOptions } from './parse-spiffe
 export { parsePemBundle } from './parse-pem-bundle.js';
 export { parseBundle } from './parse-bundle.js';
 export { serializeSpiffeBundle, spiffeBundleToJwks, type SpiffeBundleDocument, type SpiffeBundleKey } from './serialize-spiffe-bundle.js';
-export type { PublicJwk } from './jwk.js';
+export { certificateJwk, type PublicJwk } from './jwk.js';

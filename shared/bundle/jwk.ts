@@ -96,7 +96,13 @@ export function rsaModulusBits(jwk: { readonly n: string }): number {
 
 // --- certificate keys as JWKs ----------------------------------------------------------------
 
-/** The JWK members of a certificate's public key, read from its SubjectPublicKeyInfo. */
+/**
+ * The JWK members of a certificate's public key, read from its SubjectPublicKeyInfo (no
+ * WebCrypto round trip): what a SPIFFE bundle publishes for an X.509 authority.
+ *
+ * @example
+ * certificateJwk(leaf) // { kty: 'EC', crv: 'P-256', x: '…', y: '…' }
+ */
 export function certificateJwk(cert: Certificate): PublicJwk {
   const c = parseCertificate(cert) as ParsedCertificate;
   const alg = c.publicKey.algorithm;

@@ -1,6 +1,6 @@
 /** `cardtrust card sign`: sign an AgentCard with an X509-SVID, or with a private key alone (kid only). */
 import type { AgentCardAlgorithm } from '../../../shared/agentcard/index.js';
-import { TrustError, parseCertificates, signAgentCard, type Certificate } from '../core.js';
+import { TrustError, certificateJwk, parseCertificates, signAgentCard, type Certificate } from '../core.js';
 import { optionalString, requireString, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../command.js';
 import { asInput, EXIT_OK, usageError, type ExitCode } from '../errors.js';
@@ -65,7 +65,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
 
   // the key set first: when it cannot be written, no card is printed or written either
   if (jwksPath !== undefined) {
-    const jwk = await publicJwk(signer.chain?.[0] ?? signer.privateKey);
+    const jwk = signer.chain === undefined ? await publicJwk(signer.privateKey) : certificateJwk(signer.chain[0]!);
     const jwks = { keys: [{ ...jwk, kid: header.kid, alg: header.alg }] };
     await writeFileAtomic(at(jwksPath), `${JSON.stringify(jwks, null, 2)}\n`, PUBLIC_FILE_MODE, jwksPath);
   }
