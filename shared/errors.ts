@@ -63,6 +63,15 @@ export const ERROR_CODES = [
   'ERR_KEY_UNSUPPORTED',
   'ERR_JKU_NOT_ALLOWED',
   'ERR_JKU_FETCH_FAILED',
+  // sandbox sessions: bootstrap and session tokens, the control plane, the sandbox daemon
+  'ERR_UNAUTHENTICATED',
+  'ERR_TOKEN_REPLAYED',
+  'ERR_SESSION_NOT_FOUND',
+  'ERR_SEALED_KEY_INVALID',
+  'ERR_ALREADY_INITIALIZED',
+  'ERR_DAEMON_NOT_INITIALIZED',
+  'ERR_PATH_OUTSIDE_WORKSPACE',
+  'ERR_FILE_NOT_FOUND',
   // HTTP service and outbound fetches
   'ERR_BODY_TOO_LARGE',
   'ERR_CONTENT_TYPE_UNSUPPORTED',

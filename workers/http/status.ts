@@ -64,6 +64,15 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   ERR_KEY_UNSUPPORTED: 422,
   ERR_JKU_NOT_ALLOWED: 422,
   ERR_JKU_FETCH_FAILED: 502,
+  // sandbox sessions (the worker's control plane and the Node sandbox daemon share this map)
+  ERR_UNAUTHENTICATED: 401,
+  ERR_TOKEN_REPLAYED: 401,
+  ERR_SESSION_NOT_FOUND: 404,
+  ERR_SEALED_KEY_INVALID: 500,
+  ERR_ALREADY_INITIALIZED: 409,
+  ERR_DAEMON_NOT_INITIALIZED: 503,
+  ERR_PATH_OUTSIDE_WORKSPACE: 400,
+  ERR_FILE_NOT_FOUND: 404,
   // HTTP service and outbound fetches
   ERR_BODY_TOO_LARGE: 413,
   ERR_CONTENT_TYPE_UNSUPPORTED: 415,
