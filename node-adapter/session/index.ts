@@ -4,3 +4,4 @@ export { SandboxClient, type SandboxClientOptions, type ExecuteResult, type File
 export { ControlPlaneClient, type CreatedSession } from './control-plane-client.js';
 export { SessionHttpError } from './lib/http.js';
 export { bootstrapKeyThumbprint } from './lib/thumbprint.js';
+export { goDurationMs } from './lib/go-duration.js';
