@@ -1,11 +1,10 @@
 import { TrustError } from '../../shared/errors.js';
-import type { KeyValueStore, RateLimiter, ReplayGuard } from '../../shared/store/index.js';
+import type { KeyValueStore, RateLimiter, ReplayGuard, SealedKeyStore } from '../../shared/store/index.js';
 import { RedisConnection } from './client.js';
 import { RedisKeyValueStore } from './key-value-store.js';
 import { RedisRateLimiter } from './rate-limiter.js';
 import { RedisReplayGuard } from './replay-guard.js';
 import { RedisSealedKeyStore } from './sealed-key-store.js';
-import type { SealedKeyStore } from './types.js';
 
 export interface RedisStoresOptions {
   /** Prepended to every key; default `cardtrust:`. Keep `{…}` out of it unless you mean to pin every key to one slot. */

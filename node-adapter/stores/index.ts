@@ -5,4 +5,3 @@ export { RedisReplayGuard } from './replay-guard.js';
 export { RedisSealedKeyStore } from './sealed-key-store.js';
 export { RedisKeyValueStore } from './key-value-store.js';
 export { RedisRateLimiter } from './rate-limiter.js';
-export type { SealedKeyStore } from './types.js';

@@ -1,9 +1,9 @@
 import { TrustError } from '../../shared/errors.js';
-import type { SealedKeyStore } from './types.js';
+import type { SealedKeyStore } from '../../shared/store/index.js';
 import type { RedisConnection } from './client.js';
 
 /**
- * A `SealedKeyStore` over TCP Redis: one key per session (`SET … PX`, `GET`, `DEL`), so every
+ * {@link SealedKeyStore} over TCP Redis: one key per session (`SET … PX`, `GET`, `DEL`), so every
  * operation touches one slot and is safe on Redis Cluster. Values are already sealed
  * (AES-256-GCM) by the caller; Redis never sees a private key.
  *

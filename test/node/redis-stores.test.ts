@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStores, type RedisStores } from '../../node-adapter/stores/index.js';
+import { generateSessionKeyPair, mintBootstrapToken, verifyBootstrapToken } from '../../shared/session/index.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { redisAvailable } from '../support/redis-available.js';
 import { freePort, startRedisServer, type RedisServer } from '../support/upstash-bridge.js';
@@ -133,6 +134,23 @@ describe.skipIf(!redisOk)('TCP Redis stores', () => {
     function slotOwner(slot: unknown): string {
       const ranges = raw.slots as unknown as string[][];
       return ranges[Number(slot)]?.join(',') ?? '';
+    }
+  });
+
+  it('a bootstrap token verified through one client is ERR_TOKEN_REPLAYED through another (one node and cluster)', async () => {
+    const signer = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+    for (const urls of [[`redis://127.0.0.1:${redis.port}`], [...cluster.urls]]) {
+      const [a, b] = [createRedisStores(urls, { timeoutMs: 1000 }), createRedisStores(urls, { timeoutMs: 1000 })];
+      try {
+        const session = await generateSessionKeyPair();
+        const token = await mintBootstrapToken({ privateKey: signer.privateKey, issuer: 'cardtrust', audience: 'cardtrust-sandbox', sessionId: 's1', sessionPublicKey: session.publicJwk });
+        const opts = { key: signer.publicKey, issuer: 'cardtrust', audience: 'cardtrust-sandbox' };
+        expect((await verifyBootstrapToken(token, { ...opts, replayGuard: a.replayGuard })).thumbprint).toBe(session.thumbprint);
+        await expectCode(verifyBootstrapToken(token, { ...opts, replayGuard: b.replayGuard }), 'ERR_TOKEN_REPLAYED');
+        await expectCode(verifyBootstrapToken(token, { ...opts, replayGuard: a.replayGuard }), 'ERR_TOKEN_REPLAYED');
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
     }
   });
 
