@@ -20,7 +20,8 @@
  * container, a separate user) is the boundary for the commands.
  */
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdir, open, readdir, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrustError } from '../../shared/errors.js';
 
@@ -206,43 +207,43 @@ export class Workspace {
   }
 
   /**
-   * Writes `data` to a file (created with its parent directories if missing, replaced if it
-   * exists), then sets `mode` exactly (no umask). Truncation happens only once the descriptor is
-   * verified.
+   * Writes `data` to a file, creating missing parent directories: the bytes go to a new temporary
+   * file in the verified directory, which is then renamed over the target, so a concurrent reader
+   * sees the old file or the new one, never a half-written one. `mode` is set exactly (no umask).
    */
   async writeFile(path: string, data: Uint8Array, mode: number): Promise<{ stat: Stats; relative: string }> {
     const parts = pathParts(path);
     if (parts.length === 0) throw new TrustError('ERR_REQUEST_INVALID', 'daemon: the path names the workspace itself, not a file');
-    const dir = await this.#walk(parts.slice(0, -1), path, true);
+    const parents = parts.slice(0, -1);
     const name = parts.at(-1)!;
+    const dir = await this.#walk(parents, path, true);
+    const tmp = `.cardtrust-upload-${randomUUID()}`;
     let handle: FileHandle | undefined;
+    let placed = false;
     try {
+      const existing = await lstat(join(dir.base, name)).catch(() => undefined);
+      if (existing?.isSymbolicLink()) throw outside(path, 'is a symbolic link');
+      if (existing?.isDirectory()) throw new TrustError('ERR_REQUEST_INVALID', `daemon: ${JSON.stringify(path)} is a directory, not a file`);
       try {
-        handle = await open(join(dir.base, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+        handle = await open(join(dir.base, tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
       } catch (err) {
-        if (code(err) !== 'EEXIST') throw await this.#openError(err, dir, name, path, 'write');
-        try {
-          handle = await open(join(dir.base, name), O_WRONLY | O_NOFOLLOW);
-        } catch (err2) {
-          throw await this.#openError(err2, dir, name, path, 'write');
-        }
+        throw await this.#openError(err, dir, tmp, path, 'write');
       }
-    } finally {
-      await dir.handle?.close().catch(() => {});
-    }
-    try {
-      const before = await this.#verify(handle, parts, path);
-      if (!before.isFile()) throw new TrustError('ERR_REQUEST_INVALID', `daemon: ${JSON.stringify(path)} is not a regular file`);
-      await handle.truncate(0);
+      await this.#verify(handle, [...parents, tmp], path);
       await handle.write(data, 0, data.byteLength, 0);
       await handle.chmod(mode);
       await handle.sync().catch(() => {});
-      return { stat: await handle.stat(), relative: parts.join('/') };
+      const stat = await handle.stat();
+      await rename(join(dir.base, tmp), join(dir.base, name));
+      placed = true;
+      return { stat, relative: parts.join('/') };
     } catch (err) {
       if (err instanceof TrustError) throw err;
       throw fsError(err, path, 'write');
     } finally {
-      await handle.close().catch(() => {});
+      await handle?.close().catch(() => {});
+      if (handle && !placed) await unlink(join(dir.base, tmp)).catch(() => {});
+      await dir.handle?.close().catch(() => {});
     }
   }
 
