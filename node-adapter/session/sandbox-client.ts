@@ -19,6 +19,7 @@ export interface ExecuteResult {
 export interface FileInfo {
   path: string;
   size: number;
+  /** As the daemon reports it: PicoD and `cardtrust daemon` use Go's form, `-rw-r--r--`. */
   mode: string;
   modified: string;
 }
@@ -156,8 +157,14 @@ export class SandboxClient {
   }
 }
 
-// each segment percent-encoded, the slashes kept: `a b/c.txt` → `a%20b/c.txt`
+// each segment percent-encoded, the slashes kept: `a b/c.txt` → `a%20b/c.txt`. A `..` segment
+// (even as `%2e%2e`) would be resolved away by the URL parser before the daemon could refuse it,
+// so `../x` would silently name another route: refuse it here with the daemon's own code.
 function encodePath(path: string): string {
   if (typeof path !== 'string' || path === '') throw new TrustError('ERR_INPUT_INVALID', 'session: path must be a non-empty string');
-  return path.split('/').map(encodeURIComponent).join('/');
+  const segments = path.split('/');
+  if (segments.some((s) => s === '..' || s === '.')) {
+    throw new TrustError('ERR_PATH_OUTSIDE_WORKSPACE', "session: a path with '.' or '..' segments cannot be sent in a URL");
+  }
+  return segments.map(encodeURIComponent).join('/');
 }
