@@ -73,6 +73,7 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   ERR_DAEMON_NOT_INITIALIZED: 503,
   ERR_PATH_OUTSIDE_WORKSPACE: 400,
   ERR_FILE_NOT_FOUND: 404,
+  ERR_SESSION_EXISTS: 409,
   // HTTP service and outbound fetches
   ERR_BODY_TOO_LARGE: 413,
   ERR_CONTENT_TYPE_UNSUPPORTED: 415,

@@ -24,15 +24,26 @@ export class MemorySealedKeyStore implements SealedKeyStore {
   }
 
   async put(sessionId: string, sealed: string, ttlMs: number): Promise<void> {
+    this.#put(sessionId, sealed, ttlMs, false);
+  }
+
+  async putIfAbsent(sessionId: string, sealed: string, ttlMs: number): Promise<boolean> {
+    return this.#put(sessionId, sealed, ttlMs, true);
+  }
+
+  #put(sessionId: string, sealed: string, ttlMs: number, onlyIfAbsent: boolean): boolean {
     checkId(sessionId);
     if (typeof sealed !== 'string' || sealed === '') throw new TrustError('ERR_INPUT_INVALID', 'sealed key store: the sealed key must be a non-empty string');
     checkTtl(ttlMs, 'milliseconds');
     const now = this.#now();
-    if (!this.#entries.has(sessionId) && this.#entries.size >= this.#max) {
+    const existing = this.#entries.get(sessionId);
+    if (onlyIfAbsent && existing && existing.expiresAt > now) return false;
+    if (!existing && this.#entries.size >= this.#max) {
       for (const [id, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(id);
       if (this.#entries.size >= this.#max) throw new TrustError('ERR_STORE_UNAVAILABLE', 'sealed key store is full of live sessions');
     }
     this.#entries.set(sessionId, { sealed, expiresAt: now + ttlMs });
+    return true;
   }
 
   async get(sessionId: string): Promise<string | undefined> {

@@ -38,6 +38,11 @@ export interface KeyValueStore {
  */
 export interface SealedKeyStore {
   put(sessionId: string, sealed: string, ttlMs: number): Promise<void>;
+  /**
+   * Optional: stores only when `sessionId` holds no live key (atomically, `SET NX PX`); false when
+   * it does. The worker uses it so a caller-chosen session id never overwrites a live session.
+   */
+  putIfAbsent?(sessionId: string, sealed: string, ttlMs: number): Promise<boolean>;
   get(sessionId: string): Promise<string | undefined>;
   /** True when something was removed. */
   delete(sessionId: string): Promise<boolean>;

@@ -43,6 +43,17 @@ describe('MemorySealedKeyStore', () => {
     expect(await store.get('b')).toBe('2');
   });
 
+  it('putIfAbsent stores only over nothing or an expired key', async () => {
+    const c = clock();
+    const store = new MemorySealedKeyStore({ now: c.now });
+    expect(await store.putIfAbsent('s', 'one', 1000)).toBe(true);
+    expect(await store.putIfAbsent('s', 'two', 1000)).toBe(false);
+    expect(await store.get('s')).toBe('one');
+    c.advance(1000);
+    expect(await store.putIfAbsent('s', 'three', 1000)).toBe(true);
+    expect(await store.get('s')).toBe('three');
+  });
+
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects TTL %s', async (ttl) => {
     await expect(new MemorySealedKeyStore().put('x', 'y', ttl)).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
   });
