@@ -10,12 +10,28 @@ import { caInit } from './commands/ca-init.js';
 import { caIssue } from './commands/ca-issue.js';
 import { cardSign } from './commands/card-sign.js';
 import { cardVerify } from './commands/card-verify.js';
+import { sessionCreate } from './commands/session-create.js';
+import { sessionDelete } from './commands/session-delete.js';
+import { sessionExec } from './commands/session-exec.js';
+import { sessionInit } from './commands/session-init.js';
+import { sessionToken } from './commands/session-token.js';
 
-const COMMANDS: readonly Command[] = [caInit, caIssue, cardSign, cardVerify];
+const COMMANDS: readonly Command[] = [
+  caInit,
+  caIssue,
+  cardSign,
+  cardVerify,
+  sessionCreate,
+  sessionToken,
+  sessionDelete,
+  sessionInit,
+  sessionExec,
+];
 
 const GROUPS: Readonly<Record<string, string>> = {
   ca: 'a development certificate authority for one SPIFFE trust domain',
   card: 'sign and verify A2A AgentCards',
+  session: 'sandbox sessions: the control plane and the sandbox daemon, as a client',
 };
 
 const TOP_HELP = `cardtrust: sign and verify A2A AgentCards with SPIFFE X509-SVIDs
@@ -23,11 +39,12 @@ const TOP_HELP = `cardtrust: sign and verify A2A AgentCards with SPIFFE X509-SVI
 Usage: cardtrust <command> <subcommand> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(13)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(16)}${c.summary}`).join('\n')}
 
 Run 'cardtrust <command> <subcommand> --help' for its options.
 Exit codes: 0 success (card verified), 1 failed (card not verified),
-            2 bad usage or unreadable input.
+            2 bad usage or unreadable input;
+            'session exec' exits with the command's own exit code.
 Errors are one line on stderr: cardtrust: ERR_CODE: message
 `;
 
