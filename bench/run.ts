@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Report } from './lib/report.js';
 import type { CompareOptions } from './lib/timing.js';
 
-const SECTIONS = ['chain', 'memory', 'agentcard', 'worker'] as const;
+const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'daemon'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -98,6 +98,16 @@ await section(
     ['over-HTTP workerd CPU per request / direct call CPU', '≤ 1.5×'],
   ],
   async () => (await import('./worker.js')).workerRows(fixture, report, { quick: values.quick }),
+);
+
+await section(
+  'daemon',
+  [
+    ['POST /init round trips', 'info'],
+    ['authenticated POST /api/execute', 'info'],
+    ['authenticated GET /api/files', 'info'],
+  ],
+  async () => (await import('./daemon.js')).daemonRows(report, { quick: values.quick }),
 );
 
 console.log('');

@@ -10,6 +10,7 @@ import { caInit } from './commands/ca-init.js';
 import { caIssue } from './commands/ca-issue.js';
 import { cardSign } from './commands/card-sign.js';
 import { cardVerify } from './commands/card-verify.js';
+import { daemon } from './commands/daemon.js';
 import { sessionCreate } from './commands/session-create.js';
 import { sessionDelete } from './commands/session-delete.js';
 import { sessionExec } from './commands/session-exec.js';
@@ -26,6 +27,7 @@ const COMMANDS: readonly Command[] = [
   sessionDelete,
   sessionInit,
   sessionExec,
+  daemon,
 ];
 
 const GROUPS: Readonly<Record<string, string>> = {
@@ -55,7 +57,7 @@ function groupHelp(group: string): string {
 Usage: cardtrust ${group} <subcommand> [options]
 
 Subcommands:
-${cmds.map((c) => `  ${c.path[1].padEnd(8)}${c.summary}`).join('\n')}
+${cmds.map((c) => `  ${(c.path[1] ?? '').padEnd(8)}${c.summary}`).join('\n')}
 
 Run 'cardtrust ${group} <subcommand> --help' for its options.
 `;
@@ -98,6 +100,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     io.stdout(`${await version()}\n`);
     return EXIT_OK;
   }
+  const single = COMMANDS.find((c) => c.path.length === 1 && c.path[0] === group);
+  if (single) return runCommand(single, argv.slice(1), io);
   if (!Object.hasOwn(GROUPS, group)) throw usageError(`unknown command '${group}' (see 'cardtrust --help')`);
   if (sub === undefined || sub === '--help' || sub === '-h') {
     io[sub === undefined ? 'stderr' : 'stdout'](groupHelp(group));
@@ -105,6 +109,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
   const cmd = COMMANDS.find((c) => c.path[0] === group && c.path[1] === sub);
   if (!cmd) throw usageError(`unknown command '${group} ${sub}' (see 'cardtrust ${group} --help')`);
+  return runCommand(cmd, rest, io);
+}
+
+async function runCommand(cmd: Command, rest: readonly string[], io: CliIo): Promise<ExitCode> {
   if (wantsHelp(rest)) {
     io.stdout(cmd.help);
     return EXIT_OK;

@@ -51,6 +51,8 @@ export interface DaemonApp {
   state(): { initialized: boolean; thumbprint?: string };
   /** The workspace root (resolved) and whether lookups are descriptor-relative. */
   readonly workspace: { root: string; fdRelative: boolean };
+  /** Kills the process groups of running commands (their requests then answer). */
+  killCommands(): void;
   /** Kills running children and closes the workspace. */
   close(): Promise<void>;
 }
@@ -162,6 +164,7 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
         return errorResponse(err);
       }
     },
+    killCommands: () => children.killAll(),
     async close() {
       children.killAll();
       await workspace.close();

@@ -39,7 +39,8 @@ describe('requests', () => {
   it('streams the request body to the handler, with method, URL and headers as sent', async () => {
     const s = await serve(async (req) => {
       let size = 0;
-      for await (const c of req.body!) size += (c as Uint8Array).byteLength;
+      const reader = req.body!.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) size += r.value.byteLength;
       return Response.json({ size, method: req.method, url: req.url, x: req.headers.get('x-thing') });
     }, { maxBodyBytes: 8 * 1024 * 1024 });
     const chunk = Buffer.alloc(256 * 1024, 7);

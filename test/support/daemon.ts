@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
+import { generateSessionKeyPair, mintBootstrapToken, mintSessionToken } from '../../shared/session/index.js';
 import { MemoryReplayGuard } from '../../shared/store/memory-replay-guard.js';
 import type { RateLimiter, ReplayGuard } from '../../shared/store/types.js';
 import { createDaemonApp, type DaemonApp, type DaemonOptions } from '../../node-adapter/daemon/index.js';
@@ -20,9 +21,8 @@ export interface SessionKeys {
 }
 
 export async function sessionKeys(): Promise<SessionKeys> {
-  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
-  const jwk = (await jose.exportJWK(publicKey)) as JsonWebKey;
-  return { privateKey, publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! } };
+  const { privateKey, publicJwk } = await generateSessionKeyPair();
+  return { privateKey, publicJwk };
 }
 
 export interface BootstrapSigner {
@@ -36,13 +36,20 @@ export async function bootstrapSigner(alg: 'ES256' | 'RS256' = 'ES256'): Promise
   return { alg, privateKey, publicPem: await jose.exportSPKI(publicKey) };
 }
 
-/** A bootstrap token; every claim can be overridden (`undefined` removes it). */
+/**
+ * A bootstrap token, minted by the core's `mintBootstrapToken` as the control plane does; with
+ * overrides (`undefined` removes a claim) it is signed with jose directly, since the core refuses
+ * to mint a bad token.
+ */
 export async function mintBootstrap(
   signer: BootstrapSigner,
   session: SessionKeys | { publicJwk: JsonWebKey | string },
   claims: Record<string, unknown> = {},
   header: Record<string, unknown> = {},
 ): Promise<string> {
+  if (Object.keys(claims).length === 0 && Object.keys(header).length === 0 && typeof session.publicJwk !== 'string') {
+    return mintBootstrapToken({ privateKey: signer.privateKey, issuer: ISSUER, audience: AUDIENCE, sessionId: 'sess-1', sessionPublicKey: session.publicJwk });
+  }
   const now = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = {
     iss: ISSUER, sub: 'sess-1', aud: AUDIENCE, jti: crypto.randomUUID(), iat: now, exp: now + 300, session_public_key: session.publicJwk, ...claims,
@@ -51,7 +58,9 @@ export async function mintBootstrap(
   return new jose.SignJWT(payload as jose.JWTPayload).setProtectedHeader({ alg: signer.alg, typ: 'JWT', ...header }).sign(signer.privateKey);
 }
 
+/** A session token by the core's `mintSessionToken`; with overrides, by jose directly. */
 export async function mintSession(session: SessionKeys, claims: Record<string, unknown> = {}): Promise<string> {
+  if (Object.keys(claims).length === 0) return mintSessionToken({ privateKey: session.privateKey, issuer: ISSUER, audience: AUDIENCE, sessionId: 'sess-1' });
   const now = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { iss: ISSUER, sub: 'sess-1', aud: AUDIENCE, jti: crypto.randomUUID(), iat: now, exp: now + 300, ...claims };
   for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
