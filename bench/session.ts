@@ -16,7 +16,7 @@ import * as jose from 'jose';
 import { Miniflare } from 'miniflare';
 import { generateSessionKeyPair, mintSessionToken, verifySessionToken } from '../shared/session/index.js';
 import { exportPrivateKeyPem, generateKeyPair } from '../shared/ca/index.js';
-import { b64urlDecode } from '../shared/lib/encoding.js';
+import { b64urlDecode, toArrayBuffer } from '../shared/lib/encoding.js';
 import { compare, ratio, median, type CompareOptions } from './lib/timing.js';
 import type { Report } from './lib/report.js';
 
@@ -32,7 +32,7 @@ export async function sessionTokenRows(report: Report, timing: CompareOptions): 
   const token = await mintSessionToken({ privateKey: pair.privateKey, issuer: ISS, audience: AUD, sessionId: 'bench-session', now: () => now });
   const d2 = token.lastIndexOf('.');
   const data = new TextEncoder().encode(token.slice(0, d2));
-  const sig = b64urlDecode(token.slice(d2 + 1));
+  const sig = toArrayBuffer(b64urlDecode(token.slice(d2 + 1)));
   const key = pair.publicKey;
   const subtle = globalThis.crypto.subtle;
   const params = { name: 'ECDSA', hash: 'SHA-256' };
