@@ -186,6 +186,13 @@ describe('verifySessionToken: keys, algorithms, forms', () => {
   });
 });
 
+describe('why the core does its own JWS (docs/sessions.md)', () => {
+  it.runIf(getCrypto() !== globalThis.crypto)('with an injected provider, jose cannot sign with the core\'s keys; the core can', async () => {
+    await expect(new jose.SignJWT({}).setProtectedHeader({ alg: 'ES256' }).sign(s.privateKey)).rejects.toThrow(TypeError);
+    expect(await mintSessionToken({ privateKey: s.privateKey, issuer: ISS, audience: AUD, sessionId: SID })).toMatch(/^eyJ/);
+  });
+});
+
 describe('session keys', () => {
   it('generateSessionKeyPair: P-256, extractable private key, RFC 7638 thumbprint', async () => {
     expect(s.privateKey.extractable).toBe(true);
