@@ -22,6 +22,14 @@ export interface VerifyBootstrapTokenOptions {
   clockToleranceSeconds?: number;
   /** Largest `exp - iat`, in seconds. Default and maximum 300. */
   maxLifetimeSeconds?: number;
+  /**
+   * For a daemon that is already initialized: a token whose `jti` was claimed before is returned
+   * with `replayed: true` instead of throwing ERR_TOKEN_REPLAYED, so a retry of `/init` with the
+   * same token (after a lost response) can be answered "already initialized" when its key is the
+   * registered one. Every other rule still applies. Default false; never set it before the key
+   * is registered, or one token could initialize two daemons.
+   */
+  allowReplayed?: boolean;
 }
 
 export interface VerifiedBootstrapToken {
@@ -33,6 +41,8 @@ export interface VerifiedBootstrapToken {
   sessionJwk: JsonWebKey;
   /** RFC 7638 thumbprint of `sessionJwk`. */
   thumbprint: string;
+  /** True only with `allowReplayed`, when the `jti` had been claimed before. */
+  replayed: boolean;
 }
 
 // Configured keys given as JWK or PEM text are imported once (bounded; a pure function of the text).
@@ -86,7 +96,7 @@ export async function verifyBootstrapToken(token: string, opts: VerifyBootstrapT
     if (err instanceof TrustError) throw err;
     throw new TrustError('ERR_STORE_UNAVAILABLE', `${MODULE}: the replay guard is unavailable`, { cause: err });
   }
-  if (!first) throw fail(MODULE, 'ERR_TOKEN_REPLAYED', 'the bootstrap token was already used (jti)');
+  if (!first && opts.allowReplayed !== true) throw fail(MODULE, 'ERR_TOKEN_REPLAYED', 'the bootstrap token was already used (jti)');
 
   return {
     claims: { ...claims, session_public_key: raw as JsonWebKey | string },
@@ -94,5 +104,6 @@ export async function verifyBootstrapToken(token: string, opts: VerifyBootstrapT
     sessionKey: session.key,
     sessionJwk: session.jwk,
     thumbprint: session.thumbprint,
+    replayed: !first,
   };
 }

@@ -294,6 +294,17 @@ describe('verifyBootstrapToken: replay guard', () => {
     expect(seen[0]).toEqual(['bootstrap:jti:abc', (200 + 30) * 1000]);
   });
 
+  it('allowReplayed (an initialized daemon answering a retry): replayed: true instead of the error, other rules still apply', async () => {
+    const guard = new MemoryReplayGuard();
+    const token = await signJws({ alg: 'ES256', typ: 'JWT' }, claims({ jti: 'retry' }), ec.privateKey);
+    expect((await verifyBootstrapToken(token, opts({ replayGuard: guard }))).replayed).toBe(false);
+    expect(await codeOf(verifyBootstrapToken(token, opts({ replayGuard: guard })))).toBe('ERR_TOKEN_REPLAYED');
+    const again = await verifyBootstrapToken(token, opts({ replayGuard: guard, allowReplayed: true }));
+    expect(again.replayed).toBe(true);
+    expect(again.thumbprint).toBe(session.thumbprint);
+    expect(await codeOf(verifyBootstrapToken(token, opts({ replayGuard: guard, allowReplayed: true, audience: 'x' })))).toBe('ERR_JWT_AUDIENCE_MISMATCH');
+  });
+
   it('a token that fails any other rule does not use up its jti', async () => {
     const guard = new MemoryReplayGuard();
     const token = await signJws({ alg: 'ES256', typ: 'JWT' }, claims({ jti: 'kept' }), ec.privateKey);

@@ -153,6 +153,22 @@ describe('verifySessionToken: keys, algorithms, forms', () => {
     expect(await codeOf(verifySessionToken(token, opts()))).toBe('ERR_JWS_MALFORMED');
   });
 
+  it('UTF-8 claims decode; invalid UTF-8 and non-canonical base64url payloads are ERR_JWS_MALFORMED', async () => {
+    const utf = await signJws({ alg: 'ES256', typ: 'JWT' }, claims({ sub: 'séance-✓' }), s.privateKey);
+    expect((await verifySessionToken(utf, opts())).claims.sub).toBe('séance-✓');
+    const badUtf8 = b64urlEncode(new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])); // {"a":"\xff"}
+    const t1 = await signJws({ alg: 'ES256', typ: 'JWT' }, badUtf8, s.privateKey);
+    expect(await codeOf(verifySessionToken(t1, opts()))).toBe('ERR_JWS_MALFORMED');
+    const p = b64json(claims());
+    // flip the unused low bits of the last character (a second encoding of the same bytes)
+    const B = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    if (p.length % 4 !== 0) {
+      const alt = p.slice(0, -1) + B[B.indexOf(p[p.length - 1]!) | 1];
+      const t2 = await signJws({ alg: 'ES256', typ: 'JWT' }, alt, s.privateKey);
+      expect(await codeOf(verifySessionToken(t2, opts()))).toBe('ERR_JWS_MALFORMED');
+    }
+  });
+
   it('mintSessionToken refuses a non-P-256 key', async () => {
     const o = { issuer: ISS, audience: AUD, sessionId: SID };
     expect(await codeOf(mintSessionToken({ ...o, privateKey: rsa.privateKey }))).toBe('ERR_KEY_UNSUPPORTED');
@@ -167,6 +183,13 @@ describe('verifySessionToken: keys, algorithms, forms', () => {
       expect(await codeOf(verifySessionToken(bad, opts()))).toBe('ERR_JWS_TYP_INVALID');
       expect(await codeOf(verifySessionToken(good, opts()))).toBe('ok');
     }
+  });
+});
+
+describe('why the core does its own JWS (docs/sessions.md)', () => {
+  it.runIf(getCrypto() !== globalThis.crypto)('with an injected provider, jose cannot sign with the core\'s keys; the core can', async () => {
+    await expect(new jose.SignJWT({}).setProtectedHeader({ alg: 'ES256' }).sign(s.privateKey)).rejects.toThrow(TypeError);
+    expect(await mintSessionToken({ privateKey: s.privateKey, issuer: ISS, audience: AUD, sessionId: SID })).toMatch(/^eyJ/);
   });
 });
 
