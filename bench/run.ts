@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every speed target of issues 2, 3 and 4 measured in one run and printed as one
+ * `npm run bench`: every speed target of issues 2, 3, 4 and 9 measured in one run and printed as one
  * table of ratios (absolute ops/s for context), each with its target and PASS/MISS. Exits 0 either
  * way: the table is a report, not a gate. See docs/benchmarks.md.
  *
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Report } from './lib/report.js';
 import type { CompareOptions } from './lib/timing.js';
 
-const SECTIONS = ['chain', 'memory', 'agentcard', 'worker'] as const;
+const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'daemon', 'session'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -99,6 +99,22 @@ await section(
   ],
   async () => (await import('./worker.js')).workerRows(fixture, report, { quick: values.quick }),
 );
+
+await section(
+  'daemon',
+  [
+    ['POST /init round trips', 'info'],
+    ['authenticated POST /api/execute', 'info'],
+    ['authenticated GET /api/files', 'info'],
+  ],
+  async () => (await import('./daemon.js')).daemonRows(report, { quick: values.quick }),
+);
+
+await section('session', [['verifySessionToken / raw ES256 verify', '≥ 0.8×']], async () => {
+  const m = await import('./session.js');
+  await m.sessionTokenRows(report, timing);
+  await m.controlPlaneRows(report, { quick: values.quick });
+});
 
 console.log('');
 report.print();

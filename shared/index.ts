@@ -6,7 +6,9 @@ export {
   MemoryKeyValueStore,
   MemoryReplayGuard,
   MemoryRateLimiter,
+  MemorySealedKeyStore,
   type ReplayGuard,
+  type SealedKeyStore,
   type KeyValueStore,
   type RateLimiter,
   type RateLimitResult,
@@ -20,3 +22,4 @@ export * from './bundle/index.js';
 export * from './svid/index.js';
 export * from './jcs/index.js';
 export * from './agentcard/index.js';
+export * from './session/index.js';

@@ -10,6 +10,8 @@ import type { AppContext } from './context.js';
 import { isPreflight, preflight, withCors } from './http/cors.js';
 import { errorBody, errorResponse } from './http/respond.js';
 import { bundleRoute } from './routes/bundles.js';
+import { createSessionRoute, deleteSessionRoute, sessionTokenRoute } from './routes/sessions.js';
+import { controlPlane } from './control-plane.js';
 import { healthRoute } from './routes/health.js';
 import { fetchRoute, verifyRoute } from './routes/verify.js';
 import { createStores, type WorkerStores } from './stores/create-stores.js';
@@ -50,13 +52,23 @@ export function createApp(deps: AppDeps): App {
   const fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
   const now = deps.now ?? (() => new Date());
   const clientId = deps.clientId ?? defaultClientId;
-  const context: AppContext = { config, stores, fetch: fetchFn, now, verify: cardVerifier(config, stores, fetchFn, now) };
+  const context: AppContext = {
+    config,
+    stores,
+    fetch: fetchFn,
+    now,
+    verify: cardVerifier(config, stores, fetchFn, now),
+    sessions: config.sessions ? controlPlane(config.sessions, stores.sealedKeys, now) : undefined,
+  };
 
   const router = Router<IRequest, [AppContext]>();
   router.get('/healthz', (_req, app) => healthRoute(app));
   router.post('/v1/agent-cards/verify', (req, app) => verifyRoute(req, app));
   router.post('/v1/agent-cards/fetch', (req, app) => fetchRoute(req, app));
   router.get('/v1/bundles/:trustDomain', (req, app) => bundleRoute(req, app, req.params.trustDomain ?? ''));
+  router.post('/v1/sessions', (req, app) => createSessionRoute(req, app));
+  router.post('/v1/sessions/:id/token', (req, app) => sessionTokenRoute(req, app, req.params.id ?? ''));
+  router.delete('/v1/sessions/:id', (req, app) => deleteSessionRoute(req, app, req.params.id ?? ''));
 
   /** Methods registered for a path, in registration order (empty: no such route). */
   const methodsFor = (pathname: string): string[] => {

@@ -8,6 +8,8 @@ import { parseTrustDomain } from '../shared/spiffe/index.js';
 import { parseBundle, parseSpiffeBundle, serializeSpiffeBundle, type TrustBundle } from '../shared/bundle/index.js';
 import { parseAgentCardKeySets, type AgentCardKeySet } from '../shared/agentcard/index.js';
 import type { RateLimitPolicy } from '../shared/store/index.js';
+import { decodePemBlocks, pkcs8KeyType } from '../shared/x509/index.js';
+import { MIN_SEAL_SECRET_BYTES } from '../shared/session/index.js';
 import type { CorsPolicy } from './http/cors.js';
 
 /** The variables the worker reads. Anything else in `env` is ignored. */
@@ -24,6 +26,12 @@ export const CONFIG_VARIABLES = [
   'UPSTASH_REDIS_REST_URL',
   'UPSTASH_REDIS_REST_TOKEN',
   'STORE_TIMEOUT_MS',
+  'CONTROL_PLANE_TOKEN',
+  'SESSION_SEAL_SECRET',
+  'BOOTSTRAP_PRIVATE_KEY',
+  'SESSION_ISSUER',
+  'SESSION_AUDIENCE',
+  'SESSION_TTL_SECONDS',
 ] as const;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
@@ -51,6 +59,24 @@ export interface WorkerConfig {
   rateLimit: RateLimitPolicy | undefined;
   upstash: { url: string; token: string } | undefined;
   storeTimeoutMs: number;
+  /** The session control plane (`/v1/sessions`), when its three secrets are configured. */
+  sessions: SessionConfig | undefined;
+}
+
+/** The session control plane's configuration (docs/sessions.md). */
+export interface SessionConfig {
+  /** The bearer token of `/v1/sessions*` callers. */
+  controlPlaneToken: string;
+  /** The master secret sealed session keys are encrypted under (HKDF input). */
+  sealSecret: string;
+  /** The bootstrap signing key, PKCS#8 PEM (checked here, imported once by the app). */
+  bootstrapPrivateKeyPem: string;
+  /** `bootstrap` for ES256 (EC P-256), RS256 for RSA. */
+  bootstrapAlg: 'ES256' | 'RS256';
+  issuer: string;
+  audience: string;
+  /** Lifetime of a session (its sealed key), in seconds. */
+  ttlSeconds: number;
 }
 
 /** `max-age` for a bundle without `spiffe_refresh_hint`. */
@@ -202,6 +228,54 @@ function upstash(env: WorkerEnv): { url: string; token: string } | undefined {
   return { url: parsed.href.replace(/\/$/, ''), token };
 }
 
+/** Shortest accepted CONTROL_PLANE_TOKEN, in characters. */
+export const MIN_CONTROL_PLANE_TOKEN_CHARS = 32;
+/** Largest SESSION_TTL_SECONDS: 7 days. */
+export const MAX_SESSION_TTL_SECONDS = 7 * 86_400;
+const UTF8 = new TextEncoder();
+
+/**
+ * The session control plane: off when none of its variables is set; on when the three secrets
+ * are; anything in between is ERR_CONFIG_INVALID naming the missing variable (a control plane
+ * that is half configured must not start, lesson 1).
+ */
+function sessions(env: WorkerEnv): SessionConfig | undefined {
+  const token = text(env, 'CONTROL_PLANE_TOKEN');
+  const secret = text(env, 'SESSION_SEAL_SECRET');
+  const pem = text(env, 'BOOTSTRAP_PRIVATE_KEY');
+  const issuer = text(env, 'SESSION_ISSUER');
+  const audience = text(env, 'SESSION_AUDIENCE');
+  const ttl = text(env, 'SESSION_TTL_SECONDS');
+  if ([token, secret, pem, issuer, audience, ttl].every((v) => v === undefined)) return undefined;
+  const missing = (['CONTROL_PLANE_TOKEN', 'SESSION_SEAL_SECRET', 'BOOTSTRAP_PRIVATE_KEY'] as const).find((n) => text(env, n) === undefined);
+  if (missing) throw bad(missing, 'is required when any session variable (CONTROL_PLANE_TOKEN, SESSION_SEAL_SECRET, BOOTSTRAP_PRIVATE_KEY, SESSION_ISSUER, SESSION_AUDIENCE, SESSION_TTL_SECONDS) is set');
+  if (token!.length < MIN_CONTROL_PLANE_TOKEN_CHARS || /\s/.test(token!)) throw bad('CONTROL_PLANE_TOKEN', `must be at least ${MIN_CONTROL_PLANE_TOKEN_CHARS} characters without whitespace`);
+  if (UTF8.encode(secret!).length < MIN_SEAL_SECRET_BYTES) throw bad('SESSION_SEAL_SECRET', `must be at least ${MIN_SEAL_SECRET_BYTES} bytes`);
+  if (secret === token) throw bad('SESSION_SEAL_SECRET', 'must differ from CONTROL_PLANE_TOKEN');
+  // a secret set from a one-line value may carry literal "\n" for its line breaks
+  const keyPem = pem!.includes('\n') ? pem! : pem!.replace(/\\n/g, '\n');
+  let bootstrapAlg: 'ES256' | 'RS256';
+  try {
+    const blocks = decodePemBlocks(keyPem);
+    if (blocks.length !== 1 || blocks[0]!.label !== 'PRIVATE KEY') throw new TrustError('ERR_KEY_UNSUPPORTED', 'must be exactly one PKCS#8 "PRIVATE KEY" PEM block');
+    const type = pkcs8KeyType(blocks[0]!.der);
+    if (type.kty === 'EC' && type.crv === 'P-256') bootstrapAlg = 'ES256';
+    else if (type.kty === 'RSA') bootstrapAlg = 'RS256';
+    else throw new TrustError('ERR_KEY_UNSUPPORTED', 'must be an EC P-256 or RSA key');
+  } catch (err) {
+    throw bad('BOOTSTRAP_PRIVATE_KEY', err instanceof TrustError ? err.message : 'is not a PKCS#8 PEM private key', err);
+  }
+  return {
+    controlPlaneToken: token!,
+    sealSecret: secret!,
+    bootstrapPrivateKeyPem: keyPem,
+    bootstrapAlg,
+    issuer: issuer ?? 'cardtrust',
+    audience: audience ?? 'cardtrust-sandbox',
+    ttlSeconds: positiveInt(env, 'SESSION_TTL_SECONDS', 3600, MAX_SESSION_TTL_SECONDS),
+  };
+}
+
 /**
  * Parses and checks the worker's environment.
  *
@@ -241,5 +315,6 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
     rateLimit: rateLimit(env),
     upstash: upstash(env),
     storeTimeoutMs: positiveInt(env, 'STORE_TIMEOUT_MS', 2000, 30_000),
+    sessions: sessions(env),
   };
 }

@@ -3,6 +3,7 @@ import type { WorkerConfig } from './config.js';
 import type { WorkerStores } from './stores/create-stores.js';
 import type { Policy } from './routes/policy.js';
 import type { AgentCardReport } from '../shared/agentcard/index.js';
+import type { ControlPlane } from './control-plane.js';
 
 export interface AppContext {
   readonly config: WorkerConfig;
@@ -13,4 +14,6 @@ export interface AppContext {
   readonly now: () => Date;
   /** Verifies a card under a policy with the configured trust roots; the report is JSON-serializable. */
   verify(card: Record<string, unknown>, policy: Policy): Promise<AgentCardReport>;
+  /** The session control plane, when configured (`SessionConfig`). */
+  readonly sessions: ControlPlane | undefined;
 }

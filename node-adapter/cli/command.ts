@@ -11,8 +11,8 @@ export interface CliIo {
 }
 
 export interface Command {
-  /** e.g. ['ca', 'init'] */
-  readonly path: readonly [string, string];
+  /** e.g. ['ca', 'init'], or one word for a command without subcommands (['daemon']) */
+  readonly path: readonly [string, string] | readonly [string];
   /** One line for the command list. */
   readonly summary: string;
   /** Full `--help` text (usage line, description, options, example). */

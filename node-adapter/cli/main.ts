@@ -10,12 +10,30 @@ import { caInit } from './commands/ca-init.js';
 import { caIssue } from './commands/ca-issue.js';
 import { cardSign } from './commands/card-sign.js';
 import { cardVerify } from './commands/card-verify.js';
+import { daemon } from './commands/daemon.js';
+import { sessionCreate } from './commands/session-create.js';
+import { sessionDelete } from './commands/session-delete.js';
+import { sessionExec } from './commands/session-exec.js';
+import { sessionInit } from './commands/session-init.js';
+import { sessionToken } from './commands/session-token.js';
 
-const COMMANDS: readonly Command[] = [caInit, caIssue, cardSign, cardVerify];
+const COMMANDS: readonly Command[] = [
+  caInit,
+  caIssue,
+  cardSign,
+  cardVerify,
+  sessionCreate,
+  sessionToken,
+  sessionDelete,
+  sessionInit,
+  sessionExec,
+  daemon,
+];
 
 const GROUPS: Readonly<Record<string, string>> = {
   ca: 'a development certificate authority for one SPIFFE trust domain',
   card: 'sign and verify A2A AgentCards',
+  session: 'sandbox sessions: the control plane and the sandbox daemon, as a client',
 };
 
 const TOP_HELP = `cardtrust: sign and verify A2A AgentCards with SPIFFE X509-SVIDs
@@ -23,11 +41,12 @@ const TOP_HELP = `cardtrust: sign and verify A2A AgentCards with SPIFFE X509-SVI
 Usage: cardtrust <command> <subcommand> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(13)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(16)}${c.summary}`).join('\n')}
 
 Run 'cardtrust <command> <subcommand> --help' for its options.
 Exit codes: 0 success (card verified), 1 failed (card not verified),
-            2 bad usage or unreadable input.
+            2 bad usage or unreadable input;
+            'session exec' exits with the command's own exit code.
 Errors are one line on stderr: cardtrust: ERR_CODE: message
 `;
 
@@ -38,7 +57,7 @@ function groupHelp(group: string): string {
 Usage: cardtrust ${group} <subcommand> [options]
 
 Subcommands:
-${cmds.map((c) => `  ${c.path[1].padEnd(8)}${c.summary}`).join('\n')}
+${cmds.map((c) => `  ${(c.path[1] ?? '').padEnd(8)}${c.summary}`).join('\n')}
 
 Run 'cardtrust ${group} <subcommand> --help' for its options.
 `;
@@ -81,6 +100,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     io.stdout(`${await version()}\n`);
     return EXIT_OK;
   }
+  const single = COMMANDS.find((c) => c.path.length === 1 && c.path[0] === group);
+  if (single) return runCommand(single, argv.slice(1), io);
   if (!Object.hasOwn(GROUPS, group)) throw usageError(`unknown command '${group}' (see 'cardtrust --help')`);
   if (sub === undefined || sub === '--help' || sub === '-h') {
     io[sub === undefined ? 'stderr' : 'stdout'](groupHelp(group));
@@ -88,6 +109,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
   const cmd = COMMANDS.find((c) => c.path[0] === group && c.path[1] === sub);
   if (!cmd) throw usageError(`unknown command '${group} ${sub}' (see 'cardtrust ${group} --help')`);
+  return runCommand(cmd, rest, io);
+}
+
+async function runCommand(cmd: Command, rest: readonly string[], io: CliIo): Promise<ExitCode> {
   if (wantsHelp(rest)) {
     io.stdout(cmd.help);
     return EXIT_OK;

@@ -28,6 +28,26 @@ export interface KeyValueStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
 }
 
+/**
+ * Sealed session keys at rest (see `sealSessionKey`), one per session, each with a lifetime.
+ * Single-key operations only, so any Redis Cluster can hold it.
+ *
+ * @example
+ * await sealedKeys.put(sessionId, sealed, 3_600_000);
+ * const sealed = await sealedKeys.get(sessionId); // undefined once expired or deleted
+ */
+export interface SealedKeyStore {
+  put(sessionId: string, sealed: string, ttlMs: number): Promise<void>;
+  /**
+   * Optional: stores only when `sessionId` holds no live key (atomically, `SET NX PX`); false when
+   * it does. The worker uses it so a caller-chosen session id never overwrites a live session.
+   */
+  putIfAbsent?(sessionId: string, sealed: string, ttlMs: number): Promise<boolean>;
+  get(sessionId: string): Promise<string | undefined>;
+  /** True when something was removed. */
+  delete(sessionId: string): Promise<boolean>;
+}
+
 /** The outcome of one {@link RateLimiter.limit} call. `reset` is when the window ends (epoch ms). */
 export interface RateLimitResult {
   success: boolean;

@@ -15,24 +15,29 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `command args` to its end; stdout and stderr as UTF-8 text. */
-export function runProcess(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+/** Runs `command args` to its end (with `input` on stdin, if given); stdout and stderr as UTF-8 text. */
+export function runProcess(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
 /** Runs `cardtrust args` in `cwd` (without CARDTRUST_DEBUG, so errors are the one-line form). */
-export function cli(args: readonly string[], cwd: string): Promise<Run> {
-  const env = { ...process.env };
+export function cli(args: readonly string[], cwd: string, options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
+  const env = { ...process.env, ...options.env };
   delete env.CARDTRUST_DEBUG;
-  return runProcess(process.execPath, [BIN, ...args], { cwd, env });
+  return runProcess(process.execPath, [BIN, ...args], { cwd, env, ...(options.input !== undefined ? { input: options.input } : {}) });
 }
 
 /** The one-line error format: `cardtrust: ERR_CODE: message`, nothing else on stderr. */

@@ -53,16 +53,19 @@ export interface RedisServer {
 }
 
 /**
- * Starts `redis-server` on 127.0.0.1 on a free port with persistence off. The child is ours:
- * `stop()` kills it by pid and waits for the exit, so no process outlives the tests.
+ * Starts `redis-server` on 127.0.0.1 on a free port with persistence off — or, with `persistDir`,
+ * with an RDB snapshot there that `stop()` (SIGTERM) writes and `start()` loads, so data survives
+ * a restart as it does on a real server. The child is ours: `stop()` kills it by pid and waits
+ * for the exit, so no process outlives the tests.
  */
-export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: { port?: number; persistDir?: string } = {}): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
+  const persistence = options.persistDir ? ['--save', '3600 1', '--dir', options.persistDir, '--dbfilename', 'dump.rdb'] : ['--save', ''];
 
   const start = async (): Promise<void> => {
     if (child) return;
-    const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;

@@ -1,6 +1,6 @@
-import { MemoryKeyValueStore, MemoryRateLimiter, MemoryReplayGuard } from '../../shared/store/index.js';
-import type { KeyValueStore, RateLimiter, RateLimitPolicy, ReplayGuard } from '../../shared/store/index.js';
-import { UpstashKeyValueStore, UpstashRateLimiter, UpstashReplayGuard, upstashClient, type UpstashConnection } from './upstash.js';
+import { MemoryKeyValueStore, MemoryRateLimiter, MemoryReplayGuard, MemorySealedKeyStore } from '../../shared/store/index.js';
+import type { KeyValueStore, RateLimiter, RateLimitPolicy, ReplayGuard, SealedKeyStore } from '../../shared/store/index.js';
+import { UpstashKeyValueStore, UpstashRateLimiter, UpstashReplayGuard, UpstashSealedKeyStore, upstashClient, type UpstashConnection } from './upstash.js';
 
 /** The stores behind the worker: all in memory (one isolate) or all in Upstash Redis (shared). */
 export interface WorkerStores {
@@ -8,6 +8,8 @@ export interface WorkerStores {
   /** `jku` key-set cache. */
   cache: KeyValueStore;
   replay: ReplayGuard;
+  /** Sealed session keys of the control plane (`/v1/sessions`). */
+  sealedKeys: SealedKeyStore;
   /** Present when `RATE_LIMIT` is configured. */
   limiter?: RateLimiter;
 }
@@ -27,6 +29,7 @@ export function createStores(options: { upstash?: UpstashConnection; rateLimit?:
       kind: 'upstash',
       cache: new UpstashKeyValueStore(raw, 'cardtrust:jwks:'),
       replay: new UpstashReplayGuard(raw),
+      sealedKeys: new UpstashSealedKeyStore(raw, 'cardtrust:sealed:'),
       ...(options.rateLimit ? { limiter: new UpstashRateLimiter(limiterClient, options.rateLimit) } : {}),
     };
   }
@@ -34,6 +37,7 @@ export function createStores(options: { upstash?: UpstashConnection; rateLimit?:
     kind: 'memory',
     cache: new MemoryKeyValueStore({ maxEntries: 256 }),
     replay: new MemoryReplayGuard({ maxEntries: 100_000 }),
+    sealedKeys: new MemorySealedKeyStore({ maxEntries: 10_000 }),
     ...(options.rateLimit ? { limiter: new MemoryRateLimiter(options.rateLimit, { maxEntries: 10_000 }) } : {}),
   };
 }

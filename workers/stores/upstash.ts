@@ -6,7 +6,7 @@
 import { Redis } from '@upstash/redis/cloudflare';
 import { Ratelimit } from '@upstash/ratelimit';
 import { TrustError } from '../../shared/errors.js';
-import type { KeyValueStore, RateLimiter, RateLimitResult, ReplayGuard } from '../../shared/store/index.js';
+import type { KeyValueStore, RateLimiter, RateLimitResult, ReplayGuard, SealedKeyStore } from '../../shared/store/index.js';
 import type { RateLimitPolicy } from '../../shared/store/index.js';
 
 export interface UpstashConnection {
@@ -115,4 +115,44 @@ export class UpstashRateLimiter implements RateLimiter {
     const r = await storeCall('rate limit', () => this.#ratelimit.limit(key));
     return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
   }
+}
+
+/**
+ * {@link SealedKeyStore} over Upstash: one key per session (`SET … PX`, `SET … NX PX`, `GET`,
+ * `DEL`), so every operation touches a single key and any Redis Cluster slot layout works.
+ *
+ * @example
+ * const sealedKeys = new UpstashSealedKeyStore(upstashClient(conn), 'cardtrust:sealed:');
+ */
+export class UpstashSealedKeyStore implements SealedKeyStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'cardtrust:sealed:',
+  ) {}
+
+  async put(sessionId: string, sealed: string, ttlMs: number): Promise<void> {
+    checkSealedTtl(ttlMs);
+    await storeCall('sealed key write', () => this.redis.set(this.prefix + sessionId, sealed, { px: Math.ceil(ttlMs) }));
+  }
+
+  /** Stores the sealed key only when the session does not exist yet (`SET NX PX`); false when it does. */
+  async putIfAbsent(sessionId: string, sealed: string, ttlMs: number): Promise<boolean> {
+    checkSealedTtl(ttlMs);
+    const result = await storeCall('sealed key create', () => this.redis.set(this.prefix + sessionId, sealed, { nx: true, px: Math.ceil(ttlMs) }));
+    return result === 'OK';
+  }
+
+  async get(sessionId: string): Promise<string | undefined> {
+    const value = await storeCall('sealed key read', () => this.redis.get<string>(this.prefix + sessionId));
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async delete(sessionId: string): Promise<boolean> {
+    const removed = await storeCall('sealed key delete', () => this.redis.del(this.prefix + sessionId));
+    return removed > 0;
+  }
+}
+
+function checkSealedTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TrustError('ERR_INPUT_INVALID', 'TTL must be a positive number of milliseconds');
 }

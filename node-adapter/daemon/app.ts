@@ -1,0 +1,173 @@
+/**
+ * The sandbox daemon as one Fetch-API app (`Request` → `Response`), routed with itty-router like
+ * the worker (workers/app.ts): routes registered in one place, one error path answering
+ * `{ "error": { "code", "message" } }` with `statusFor(code)` — except a refused token, which is
+ * 401 with its precise code. It speaks AgentCube PicoD's HTTP API (docs/sessions.md).
+ */
+import { Router, type IRequest } from 'itty-router';
+import { TrustError } from '../../shared/errors.js';
+import { errorBody, errorResponse, json } from '../../shared/http/respond.js';
+import { readJsonBody } from '../../shared/http/body.js';
+import type { RateLimiter, ReplayGuard } from '../../shared/store/types.js';
+import type { ConnInfo, FetchHandler } from '../http/index.js';
+import { AuthFailure, DaemonAuth } from './auth.js';
+import { ChildRegistry } from './execute.js';
+import { executeRoute, type ExecuteLimits } from './routes-execute.js';
+import { deleteRoute, downloadRoute, listRoute, uploadRoute } from './routes-files.js';
+import { TokenBucketLimiter } from './token-bucket.js';
+import { Workspace } from './workspace.js';
+
+export interface DaemonOptions {
+  /** The workspace directory (created if missing). */
+  workspace: string;
+  /** When set, bootstrap and session tokens must carry `sub` = this id; unset for warm-pool daemons. */
+  sessionId?: string;
+  /** The control plane's bootstrap public key: CryptoKey, JWK, or PEM SPKI; ES256 or RS256. */
+  bootstrapKey: CryptoKey | JsonWebKey | string;
+  issuer: string;
+  audience: string;
+  replayGuard: ReplayGuard;
+  /** Default: a token bucket of 2/s with a burst of 5, one for the daemon. */
+  initLimiter?: RateLimiter;
+  /** Default 300 s (allows the 120 s AgentCube's SDK sends on every call). */
+  maxTimeoutMs?: number;
+  /** Default 60 s (PicoD). */
+  defaultTimeoutMs?: number;
+  /** Per output stream; default 1 MiB. */
+  maxOutputBytes?: number;
+  /** Upload request body cap; default 32 MiB (PicoD's). */
+  maxUploadBytes?: number;
+  /** Only 'jwt' is implemented; 'mtls' and 'both' are refused until the mTLS layer exists. */
+  auth?: 'jwt' | 'mtls' | 'both';
+  authorizePeer?: (spiffeId: string) => void;
+  now?: () => Date;
+  version?: string;
+  /** Tests only: use path-based checks even where /proc/self/fd exists. */
+  forcePathMode?: boolean;
+}
+
+export interface DaemonApp {
+  fetch: FetchHandler;
+  state(): { initialized: boolean; thumbprint?: string };
+  /** The workspace root (resolved) and whether lookups are descriptor-relative. */
+  readonly workspace: { root: string; fdRelative: boolean };
+  /** Kills the process groups of running commands (their requests then answer). */
+  killCommands(): void;
+  /** Kills running children and closes the workspace. */
+  close(): Promise<void>;
+}
+
+export const DAEMON_DEFAULTS = {
+  maxTimeoutMs: 300_000,
+  defaultTimeoutMs: 60_000,
+  maxOutputBytes: 1024 * 1024,
+  maxUploadBytes: 32 * 1024 * 1024,
+  initPerSecond: 2,
+  initBurst: 5,
+} as const;
+
+interface Ctx {
+  conn: ConnInfo;
+}
+
+/** Go's `Duration.String()` for the uptime, e.g. `1h2m3.5s`, `250ms`. */
+function goDurationString(ms: number): string {
+  if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Number(((ms % 60_000) / 1000).toFixed(3));
+  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
+}
+
+/**
+ * Builds the daemon app.
+ *
+ * @example
+ * const app = await createDaemonApp({ workspace: './ws', bootstrapKey: pem, issuer: 'cardtrust', audience: 'cardtrust-sandbox', replayGuard: new MemoryReplayGuard() });
+ * const served = await serveFetch(app.fetch, { port: 8080, maxBodyBytes: DAEMON_DEFAULTS.maxUploadBytes });
+ */
+export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
+  if (opts.auth !== undefined && opts.auth !== 'jwt') {
+    throw new TrustError('ERR_CONFIG_INVALID', `daemon: auth '${opts.auth}' is not available yet (only 'jwt'); refusing to start`);
+  }
+  const limits: ExecuteLimits = {
+    defaultTimeoutMs: opts.defaultTimeoutMs ?? DAEMON_DEFAULTS.defaultTimeoutMs,
+    maxTimeoutMs: opts.maxTimeoutMs ?? DAEMON_DEFAULTS.maxTimeoutMs,
+    maxOutputBytes: opts.maxOutputBytes ?? DAEMON_DEFAULTS.maxOutputBytes,
+  };
+  if (limits.defaultTimeoutMs > limits.maxTimeoutMs) limits.defaultTimeoutMs = limits.maxTimeoutMs;
+  const maxUploadBytes = opts.maxUploadBytes ?? DAEMON_DEFAULTS.maxUploadBytes;
+  const workspace = await Workspace.open(opts.workspace, { forcePathMode: opts.forcePathMode === true });
+  const children = new ChildRegistry();
+  const auth = new DaemonAuth({
+    bootstrapKey: opts.bootstrapKey, issuer: opts.issuer, audience: opts.audience, replayGuard: opts.replayGuard,
+    initLimiter: opts.initLimiter ?? new TokenBucketLimiter({ perSecond: DAEMON_DEFAULTS.initPerSecond, burst: DAEMON_DEFAULTS.initBurst }),
+    ...(opts.sessionId !== undefined ? { sessionId: opts.sessionId } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const started = performance.now();
+  const version = opts.version ?? '0.0.0';
+
+  const initRoute = async (request: Request): Promise<Response> => {
+    const retryAfter = await auth.limitInit();
+    if (retryAfter !== undefined) return errorBody('ERR_RATE_LIMITED', 'daemon: too many /init requests; retry later', { 'retry-after': String(retryAfter) });
+    const body = await readJsonBody(request);
+    const token = (body as { token?: unknown } | null)?.token;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof token !== 'string' || token === '') {
+      throw new TrustError('ERR_REQUEST_INVALID', 'daemon: the body must be {"token": "<bootstrap token>"}');
+    }
+    return json(await auth.init(token));
+  };
+  const authed = (route: (request: Request) => Promise<Response>) => async (request: Request): Promise<Response> => {
+    await auth.authenticate(request);
+    return route(request);
+  };
+
+  const router = Router<IRequest, [Ctx]>();
+  router.get('/health', () => json({ status: 'ok', service: 'cardtrust-daemon', version, uptime: goDurationString(performance.now() - started) }));
+  router.post('/init', (req) => initRoute(req));
+  router.post('/api/execute', authed((req) => executeRoute(req, workspace, limits, children)));
+  router.post('/api/files', authed((req) => uploadRoute(req, workspace, maxUploadBytes)));
+  router.get('/api/files', authed((req) => listRoute(req, workspace)));
+  router.get('/api/files/*', authed((req) => downloadRoute(req, workspace)));
+  router.delete('/api/files/*', authed((req) => deleteRoute(req, workspace)));
+
+  const methodsFor = (pathname: string): string[] => {
+    const methods: string[] = [];
+    for (const [method, pattern] of router.routes) if (pattern.test(pathname) && !methods.includes(method)) methods.push(method);
+    return methods;
+  };
+
+  const handle = async (request: Request, conn: ConnInfo): Promise<Response> => {
+    const { pathname } = new URL(request.url);
+    const methods = methodsFor(pathname);
+    if (methods.length === 0) throw new TrustError('ERR_ROUTE_NOT_FOUND', `daemon: no route for ${pathname}`);
+    const head = request.method === 'HEAD' && methods.includes('GET');
+    if (!head && !methods.includes(request.method)) {
+      return errorBody('ERR_METHOD_NOT_ALLOWED', `daemon: ${request.method} is not allowed on ${pathname}`, { allow: [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ') });
+    }
+    const response = (await router.fetch(request, { conn })) as Response | undefined;
+    if (!response) throw new TrustError('ERR_ROUTE_NOT_FOUND', `daemon: no route for ${pathname}`);
+    return head ? new Response(null, response) : response;
+  };
+
+  return {
+    workspace: { root: workspace.root, fdRelative: workspace.fdRelative },
+    state: () => auth.state,
+    async fetch(request: Request, conn: ConnInfo = {}): Promise<Response> {
+      try {
+        return await handle(request, conn);
+      } catch (err) {
+        if (err instanceof AuthFailure) {
+          return json({ error: { code: err.error.code, message: err.error.message } }, 401, { 'www-authenticate': 'Bearer' });
+        }
+        return errorResponse(err);
+      }
+    },
+    killCommands: () => children.killAll(),
+    async close() {
+      children.killAll();
+      await workspace.close();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The one Node ↔ Fetch bridge: an `IncomingMessage` becomes a Fetch `Request` (headers as sent,
+ * the body streamed with Node's backpressure and a byte cap, a signal that aborts when the client
+ * goes away), the app's `Response` is written back to the `ServerResponse` chunk by chunk, waiting
+ * for `drain` when the socket is slow (the edge cases of @hono/node-server's listener: HEAD, an
+ * aborted client, backpressure, a failing handler).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { TrustError } from '../../shared/errors.js';
+import { errorBody, errorResponse } from '../../shared/http/respond.js';
+import { connInfoOf, type ConnInfo } from './conn-info.js';
+
+export type FetchHandler = (request: Request, conn: ConnInfo) => Promise<Response> | Response;
+
+export interface ListenerOptions {
+  /** Request body cap in bytes (by Content-Length before reading, and while streaming). Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** Default body cap of the bridge: 1 MiB (the daemon raises it to its upload cap). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+const NO_BODY = new Set(['GET', 'HEAD']);
+
+/** The request's URL from the Host header; a Host that does not parse becomes `localhost`. */
+function requestUrl(req: IncomingMessage): string {
+  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const host = req.headers.host ?? 'localhost';
+  const path = req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`;
+  try {
+    return new URL(`${scheme}://${host}${path}`).href;
+  } catch {
+    return new URL(`${scheme}://localhost${path}`).href;
+  }
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    // HTTP/2 pseudo-headers (":path") are not header names
+    if (raw[i]!.startsWith(':')) continue;
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // a value Node's parser accepted but the Headers class refuses: leave it out
+    }
+  }
+  return headers;
+}
+
+/** The body as a byte stream that pauses the socket when the consumer is slow and stops at `max`. */
+function bodyStream(req: IncomingMessage, max: number, onTooLarge: () => void): ReadableStream<Uint8Array> {
+  let size = 0;
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on('data', (chunk: Buffer) => {
+          if (done) return;
+          size += chunk.byteLength;
+          if (size > max) {
+            done = true;
+            onTooLarge();
+            req.pause();
+            controller.error(new TrustError('ERR_BODY_TOO_LARGE', `http: request body exceeds ${max} bytes`));
+            return;
+          }
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.on('end', () => {
+          if (done) return;
+          done = true;
+          controller.close();
+        });
+        req.on('error', () => {
+          if (done) return;
+          done = true;
+          controller.error(new TrustError('ERR_REQUEST_INVALID', 'http: the request body was cut off'));
+        });
+        req.on('aborted', () => {
+          if (done) return;
+          done = true;
+          controller.error(new TrustError('ERR_REQUEST_INVALID', 'http: the client went away'));
+        });
+      },
+      pull() {
+        if (!done) req.resume();
+      },
+      cancel() {
+        // the app stopped reading: drain the rest so the connection can answer
+        done = true;
+        req.resume();
+      },
+    },
+    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+  );
+}
+
+/** Writes `response` to `res`, honouring backpressure; `head` writes the headers only. */
+async function writeResponse(res: ServerResponse, response: Response, head: boolean, closeAfter: boolean): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  if (closeAfter) headers['connection'] = 'close';
+  res.writeHead(response.status, response.statusText || undefined, headers);
+  if (head || !response.body) {
+    if (response.body) await response.body.cancel().catch(() => {});
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const gone = new Promise<'gone'>((resolve) => res.once('close', () => resolve('gone')));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), gone]);
+      if (next === 'gone') {
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      if (next.done) break;
+      if (!res.write(next.value)) {
+        const drained = await Promise.race([new Promise<'drain'>((resolve) => res.once('drain', () => resolve('drain'))), gone]);
+        if (drained === 'gone') {
+          await reader.cancel().catch(() => {});
+          return;
+        }
+      }
+    }
+    res.end();
+  } catch {
+    // the app's body stream failed after the headers went out: cut the connection so the client
+    // sees a truncated response rather than a complete-looking one
+    res.destroy();
+  }
+}
+
+/**
+ * A Node `request` listener that runs a Fetch handler.
+ *
+ * @example
+ * http.createServer(toRequestListener((req) => new Response('ok'))).listen(0);
+ */
+export function toRequestListener(handler: FetchHandler, options: ListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return (req, res) => {
+    void handle(handler, req, res, max);
+  };
+}
+
+async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, max: number): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const abort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort(new TrustError('ERR_REQUEST_INVALID', 'http: the client went away'));
+  });
+  let tooLarge = false;
+  let response: Response;
+  try {
+    const length = req.headers['content-length'];
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) > max) {
+      tooLarge = true;
+      response = errorBody('ERR_BODY_TOO_LARGE', `http: request body exceeds ${max} bytes`);
+    } else {
+      const init: RequestInit & { duplex?: 'half' } = { method, headers: headersOf(req), signal: abort.signal };
+      if (!NO_BODY.has(method)) {
+        init.body = bodyStream(req, max, () => (tooLarge = true));
+        init.duplex = 'half';
+      }
+      const request = new Request(requestUrl(req), init);
+      response = await handler(request, connInfoOf(req.socket));
+    }
+  } catch (err) {
+    response = errorResponse(err);
+  }
+  if (res.destroyed) {
+    await response.body?.cancel().catch(() => {});
+    return;
+  }
+  await writeResponse(res, response, method === 'HEAD', tooLarge);
+  // an oversized body is not read to its end: close rather than drain an attacker's upload
+  if (tooLarge) res.once('finish', () => req.destroy());
+}

@@ -1,0 +1,38 @@
+/** JSON responses and the error body format `{ "error": { "code", "message" } }`. */
+import { TrustError, type ErrorCode } from '../errors.js';
+import { statusFor } from './status.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A JSON response. Reports and errors are per-request answers, so they are never cached unless
+ * the caller says otherwise.
+ *
+ * @example
+ * return json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
+ */
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
+  });
+}
+
+/**
+ * The error response for anything thrown by a handler. A `TrustError` keeps its code and message
+ * (messages are ours and never carry engine text); anything else becomes `ERR_INTERNAL` with a
+ * fixed message, its details kept out of the response.
+ *
+ * @example
+ * catch (err) { return errorResponse(err) }
+ */
+export function errorResponse(err: unknown, headers: Record<string, string> = {}): Response {
+  if (err instanceof TrustError) return errorBody(err.code, err.message, headers);
+  console.error('cardtrust: unexpected error', err);
+  return errorBody('ERR_INTERNAL', 'internal error', headers);
+}
+
+/** An error response for a code and message. */
+export function errorBody(code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  return json({ error: { code, message } }, statusFor(code), headers);
+}

@@ -1,0 +1,30 @@
+/** Types of the session module (two-stage sandbox initialization). */
+
+/** A session key pair: ECDSA P-256; `thumbprint` is the RFC 7638 SHA-256 thumbprint of `publicJwk`, base64url. */
+export interface SessionKeyPair {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  publicJwk: JsonWebKey;
+  thumbprint: string;
+}
+
+/** The claims of a verified bootstrap token. */
+export interface BootstrapClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  jti: string;
+  iat: number;
+  exp: number;
+  session_public_key: JsonWebKey | string;
+}
+
+/** The claims of a verified session token. */
+export interface SessionClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  jti: string;
+  iat: number;
+  exp: number;
+}

@@ -1,0 +1,227 @@
+/**
+ * `cardtrust daemon` speaks AgentCube PicoD's HTTP API: the requests its SDK
+ * (CodeInterpreterDataPlaneClient) sends, and the responses it reads, over real HTTP.
+ */
+import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGoDuration } from '../../node-adapter/daemon/index.js';
+import { postJson, startDaemon, type TestDaemon } from '../support/daemon.js';
+
+let d: TestDaemon;
+beforeAll(async () => {
+  d = await startDaemon();
+  await d.init();
+});
+afterAll(async () => d?.close());
+
+const exec = async (body: unknown) => {
+  const res = await d.api('/api/execute', { ...postJson(body), headers: { 'content-type': 'application/json', 'x-agentcube-session-id': 'sess-1' } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe('GET /health', () => {
+  it('answers without auth in PicoD shape', async () => {
+    const res = await fetch(`${d.url}/health`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'ok', service: expect.any(String), version: expect.any(String) });
+    expect(body['uptime']).toMatch(/^[\d.]+(ms|s)$|^\d+m[\d.]+s$|^\d+h\d+m[\d.]+s$/);
+  });
+});
+
+describe('Go durations (time.ParseDuration)', () => {
+  it.each([
+    ['500ms', 500], ['2m', 120_000], ['1h30m', 5_400_000], ['1.5s', 1500], ['120s', 120_000], ['1h2m3s4ms', 3_723_004], ['0', 0], ['.5s', 500], ['1500us', 1.5], ['-2s', -2000],
+  ])('%s is %d ms', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
+  it.each([['10'], [''], ['s'], ['1x'], ['1 s'], ['1d'], ['1.s.5']])('%j is invalid', (text) => {
+    expect(() => parseGoDuration(text)).toThrow(expect.objectContaining({ code: 'ERR_REQUEST_INVALID' }));
+  });
+});
+
+describe('POST /api/execute', () => {
+  it.each([
+    [['true'], 0],
+    [['false'], 1],
+    [['sh', '-c', 'exit 42'], 42],
+  ])('%j exits %i with 200 and the PicoD fields', async (command, code) => {
+    const r = await exec({ command, timeout: '120s' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ exit_code: code, stdout: '', timed_out: false, truncated: false });
+    expect(typeof r.body['duration']).toBe('number');
+    expect(Date.parse(r.body['start_time'] as string)).toBeLessThanOrEqual(Date.parse(r.body['end_time'] as string));
+  });
+
+  it('passes argv without a shell', async () => {
+    const r = await exec({ command: ['echo', '$HOME', '*', ';', 'ls'] });
+    expect(r.body).toMatchObject({ exit_code: 0, stdout: '$HOME * ; ls\n' });
+  });
+
+  it('runs in working_dir with the request env', async () => {
+    await mkdir(join(d.workspace, 'sub'), { recursive: true });
+    const r = await exec({ command: ['sh', '-c', 'pwd; echo "$GREETING"'], working_dir: 'sub', env: { GREETING: 'hi' } });
+    expect(r.body['stdout']).toBe(`${join(d.workspace, 'sub')}\nhi\n`);
+  });
+
+  it.each([['500ms'], ['2m'], ['1m30s'], ['1.5s'], ['120s']])('accepts the Go duration %s', async (timeout) => {
+    expect((await exec({ command: ['true'], timeout })).body['exit_code']).toBe(0);
+  });
+
+  it.each([['10', /missing unit/], ['abc', /invalid duration/], ['-1s', /positive/], ['0', /positive/], ['1d', /invalid duration/], ['301s', /exceeds the maximum/]])(
+    'refuses the timeout %j with 400 ERR_REQUEST_INVALID',
+    async (timeout, message) => {
+      const r = await exec({ command: ['true'], timeout });
+      expect(r.status).toBe(400);
+      expect(r.body).toEqual({ error: { code: 'ERR_REQUEST_INVALID', message: expect.stringMatching(message) } });
+    },
+  );
+
+  it('answers 124 with a note in stderr on timeout', async () => {
+    const r = await exec({ command: ['sleep', '30'], timeout: '300ms' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ exit_code: 124, timed_out: true });
+    expect(r.body['stderr']).toMatch(/Command timed out after 0\.3 seconds$/);
+  });
+
+  it('answers a command that does not exist like PicoD: 200, exit code 1, the reason in stderr', async () => {
+    const r = await exec({ command: ['no-such-command-xyz'] });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ exit_code: 1, stdout: '' });
+    expect(r.body['stderr']).toMatch(/cannot start "no-such-command-xyz": executable file not found/);
+  });
+
+  it.each([
+    [{}, /command must be/],
+    [{ command: [] }, /command must be/],
+    [{ command: 'ls -l' }, /command must be/],
+    [{ command: ['ls', 1] }, /array of strings/],
+    [{ command: ['true'], env: { 'A=B': 'x' } }, /invalid variable name/],
+    [{ command: ['true'], timeout: 30 }, /duration string/],
+  ])('refuses the body %j with 400', async (body, message) => {
+    const r = await exec(body);
+    expect(r.status).toBe(400);
+    expect((r.body['error'] as { message: string }).message).toMatch(message);
+  });
+});
+
+describe('files', () => {
+  it('uploads JSON base64 with a mode and answers {path,size,mode,modified}', async () => {
+    const res = await d.api('/api/files', postJson({ path: 'dir/a.txt', content: Buffer.from('hello').toString('base64'), mode: '0600' }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({ path: 'dir/a.txt', size: 5, mode: '-rw-------', modified: expect.any(String) });
+    expect(await readFile(join(d.workspace, 'dir/a.txt'), 'utf8')).toBe('hello');
+    expect((await stat(join(d.workspace, 'dir/a.txt'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('uploads multipart path/file/mode as the SDK does', async () => {
+    const form = new FormData();
+    form.set('path', 'up/data.bin');
+    form.set('mode', '0644');
+    form.set('file', new Blob([new Uint8Array([0, 1, 2, 255])]), 'data.bin');
+    const res = await d.api('/api/files', { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ path: 'up/data.bin', size: 4, mode: '-rw-r--r--' });
+    expect([...(await readFile(join(d.workspace, 'up/data.bin')))]).toEqual([0, 1, 2, 255]);
+  });
+
+  it('replaces an existing file and defaults the mode to 0644', async () => {
+    await d.api('/api/files', postJson({ path: 'r.txt', content: Buffer.from('long content').toString('base64') }));
+    const res = await d.api('/api/files', postJson({ path: 'r.txt', content: Buffer.from('x').toString('base64') }));
+    expect(await res.json()).toMatchObject({ size: 1, mode: '-rw-r--r--' });
+    expect(await readFile(join(d.workspace, 'r.txt'), 'utf8')).toBe('x');
+  });
+
+  it.each([
+    [{ path: 'm.txt', content: 'aGk=', mode: '999' }, 'ERR_REQUEST_INVALID'],
+    [{ path: 'm.txt', content: 'aGk=', mode: '01777' }, 'ERR_REQUEST_INVALID'],
+    [{ path: 'm.txt', content: 'not base64!' }, 'ERR_BASE64_MALFORMED'],
+    [{ content: 'aGk=' }, 'ERR_REQUEST_INVALID'],
+  ])('refuses the upload %j', async (body, code) => {
+    const res = await d.api('/api/files', postJson(body));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+
+  it('downloads raw bytes with Content-Disposition, type and length', async () => {
+    await writeFile(join(d.workspace, 'report.json'), '{"ok":true}');
+    const res = await d.api('/api/files/report.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="report.json"');
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('content-length')).toBe('11');
+    expect(await res.text()).toBe('{"ok":true}');
+  });
+
+  it('downloads a nested path, an empty file, and a non-ASCII name', async () => {
+    await mkdir(join(d.workspace, 'n/e'), { recursive: true });
+    await writeFile(join(d.workspace, 'n/e/empty'), '');
+    await writeFile(join(d.workspace, 'n/e/résumé.txt'), 'é');
+    const empty = await d.api('/api/files/n/e/empty');
+    expect([empty.status, await empty.text(), empty.headers.get('content-type')]).toEqual([200, '', 'application/octet-stream']);
+    const named = await d.api(`/api/files/n/e/${encodeURIComponent('résumé.txt')}`);
+    expect(named.headers.get('content-disposition')).toBe(`attachment; filename="r_sum_.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt`);
+    expect(await named.text()).toBe('é');
+  });
+
+  it('answers 404 ERR_FILE_NOT_FOUND for a missing file and 400 for a directory', async () => {
+    const missing = await d.api('/api/files/nope.txt');
+    expect([missing.status, ((await missing.json()) as { error: { code: string } }).error.code]).toEqual([404, 'ERR_FILE_NOT_FOUND']);
+    await mkdir(join(d.workspace, 'adir'), { recursive: true });
+    const dir = await d.api('/api/files/adir');
+    expect([dir.status, ((await dir.json()) as { error: { code: string } }).error.code]).toEqual([400, 'ERR_REQUEST_INVALID']);
+  });
+
+  it('lists a directory as {files:[{name,size,modified,mode,is_dir}]}', async () => {
+    await mkdir(join(d.workspace, 'l/sub'), { recursive: true });
+    await writeFile(join(d.workspace, 'l/f.txt'), 'abc');
+    const res = await d.api('/api/files?path=l');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      files: [
+        { name: 'f.txt', size: 3, modified: expect.any(String), mode: expect.stringMatching(/^-rw/), is_dir: false },
+        { name: 'sub', size: expect.any(Number), modified: expect.any(String), mode: expect.stringMatching(/^drwx/), is_dir: true },
+      ],
+    });
+    const root = (await (await d.api('/api/files?path=.')).json()) as { files: { name: string }[] };
+    expect(root.files.map((f) => f.name)).toContain('l');
+    const empty = await d.api('/api/files?path=l/sub');
+    expect(await empty.json()).toEqual({ files: [] });
+  });
+
+  it('needs the path query parameter to list', async () => {
+    const res = await d.api('/api/files');
+    expect(res.status).toBe(400);
+  });
+
+  it('deletes a file and an empty directory, refuses a non-empty one', async () => {
+    await mkdir(join(d.workspace, 'del/full'), { recursive: true });
+    await writeFile(join(d.workspace, 'del/full/x'), 'x');
+    expect((await d.api('/api/files/del/full', { method: 'DELETE' })).status).toBe(400);
+    const res = await d.api('/api/files/del/full/x', { method: 'DELETE' });
+    expect([res.status, await res.json()]).toEqual([200, { path: 'del/full/x', deleted: true }]);
+    expect((await d.api('/api/files/del/full', { method: 'DELETE' })).status).toBe(200);
+    expect((await d.api('/api/files/del/full/x', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('caps the upload body (413 ERR_BODY_TOO_LARGE)', async () => {
+    const small = await startDaemon({ maxUploadBytes: 1024 });
+    try {
+      await small.init();
+      const res = await small.api('/api/files', postJson({ path: 'big', content: Buffer.alloc(2048).toString('base64') }));
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_BODY_TOO_LARGE');
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('routing', () => {
+  it('answers unknown routes 404 and wrong methods 405 with the error body', async () => {
+    const nf = await fetch(`${d.url}/nope`);
+    expect([nf.status, ((await nf.json()) as { error: { code: string } }).error.code]).toEqual([404, 'ERR_ROUTE_NOT_FOUND']);
+    const na = await fetch(`${d.url}/health`, { method: 'POST' });
+    expect([na.status, na.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+  });
+});
