@@ -8,18 +8,7 @@ export interface SessionKeyPair {
   thumbprint: string;
 }
 
-/** The claims of a verified bootstrap token. */
-export interface BootstrapClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  jti: string;
-  iat: number;
-  exp: number;
-  session_public_key: JsonWebKey | string;
-}
-
-/** The claims of a verified session token. */
+/** The claims of a verified session token (every registered claim is required). */
 export interface SessionClaims {
   iss: string;
   sub: string;
@@ -27,4 +16,9 @@ export interface SessionClaims {
   jti: string;
   iat: number;
   exp: number;
+}
+
+/** The claims of a verified bootstrap token: the registered claims and the session public key. */
+export interface BootstrapClaims extends SessionClaims {
+  session_public_key: JsonWebKey | string;
 }

@@ -4,6 +4,7 @@
  */
 import { TrustError } from '../../errors.js';
 import { fail } from './jws.js';
+import type { SessionClaims } from '../types.js';
 
 /** Largest clock tolerance accepted, in seconds: a tolerance is for skew, not for lifetime. */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300;
@@ -21,14 +22,8 @@ export interface ClaimRules {
   readonly maxLifetimeSeconds?: number | undefined;
 }
 
-export interface RegisteredClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  jti: string;
-  iat: number;
-  exp: number;
-}
+/** The registered claims every bootstrap and session token carries. */
+export type RegisteredClaims = SessionClaims;
 
 function nonEmpty(value: unknown, name: string, module: string): void {
   if (typeof value !== 'string' || value === '') throw new TrustError('ERR_INPUT_INVALID', `${module}: options.${name} must be a non-empty string`);
