@@ -129,12 +129,8 @@ function install<S extends TlsServer>(server: S, options: MtlsServerOptions, tic
     return true;
   } as typeof server.emit;
 
-  return Object.assign(server, {
-    peerOf,
-    get rotations() {
-      return rotations;
-    },
-  });
+  Object.defineProperty(server, 'rotations', { get: () => rotations, enumerable: true });
+  return Object.assign(server, { peerOf }) as S & MtlsServerExtras;
 }
 
 function baseOptions(options: MtlsServerOptions) {
