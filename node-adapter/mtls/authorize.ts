@@ -3,7 +3,7 @@
  * peer's verified chain (go-spiffe's `tlsconfig.Authorizer`). An authorizer throws (or returns
  * `false`) to refuse; anything it throws becomes `ERR_PEER_NOT_AUTHORIZED`.
  */
-import { TrustError, parseSpiffeId, parseTrustDomain, type Certificate, type Matcher, type SpiffeId, type TrustDomain } from '../../shared/index.js';
+import { TrustError, parseSpiffeId, parseTrustDomain, type Certificate, type Matcher, type SpiffeId, type TrustDomain } from '../spiffe/core.js';
 
 export type Authorizer = (id: SpiffeId, chain: readonly Certificate[]) => void | boolean | Promise<void | boolean>;
 

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import { TrustError } from '../../shared/index.js';
+import { TrustError } from '../spiffe/core.js';
 import type { X509Source } from '../spiffe/types.js';
 import type { Authorizer } from './authorize.js';
 import { PeerVerifier, type VerifiedPeer } from './peer.js';

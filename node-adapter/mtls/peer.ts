@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { TrustError, parseCertificate, verifyX509Svid, type Certificate, type SpiffeId } from '../../shared/index.js';
+import { TrustError, parseCertificate, verifyX509Svid, type Certificate, type SpiffeId } from '../spiffe/core.js';
 import { peerCertificateChain } from '../http/conn-info.js';
 import type { X509Source } from '../spiffe/types.js';
 import { runAuthorizer, type Authorizer } from './authorize.js';

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
-import { TrustError } from '../../shared/index.js';
+import { TrustError } from '../spiffe/core.js';
 import { statusFor } from '../../shared/http/status.js';
 import type { X509Material, X509Source } from '../spiffe/types.js';
 import type { Authorizer } from './authorize.js';

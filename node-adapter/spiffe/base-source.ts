@@ -1,6 +1,6 @@
 /** What every X.509 source shares: the current generation, subscriptions, and the closed state. */
-import { TrustError, type TrustBundle, type TrustDomain } from '../../shared/index.js';
-import type { BundleSet } from '../../shared/index.js';
+import { TrustError, type TrustBundle, type TrustDomain } from './core.js';
+import type { BundleSet } from './core.js';
 import type { X509Material, X509Source, X509Svid } from './types.js';
 
 export abstract class BaseX509Source implements X509Source {

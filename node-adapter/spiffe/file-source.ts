@@ -13,7 +13,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { TrustError } from '../../shared/index.js';
+import { TrustError } from './core.js';
 import { BaseX509Source } from './base-source.js';
 import { validateX509Material, type X509MaterialInput } from './material.js';
 

@@ -13,7 +13,7 @@ import {
   verifyX509Svid,
   type Certificate,
   type SpiffeId,
-} from '../../shared/index.js';
+} from './core.js';
 import type { X509Svid } from './types.js';
 
 /** Most certificates in an SVID chain file (leaf plus intermediates). */

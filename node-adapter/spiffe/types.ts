@@ -2,7 +2,7 @@
  * What an X.509 source gives a TLS endpoint, in go-spiffe's `X509Source` model: "my current SVID
  * and the bundles I trust", read from memory on every handshake, replaced as a whole on rotation.
  */
-import type { BundleSet, BundleSource, Certificate, SpiffeId, TrustBundle, TrustDomain } from '../../shared/index.js';
+import type { BundleSet, BundleSource, Certificate, SpiffeId, TrustBundle, TrustDomain } from './core.js';
 
 /** An X509-SVID with its private key, validated (the key matches the leaf, the leaf verifies under its bundle). */
 export interface X509Svid {
