@@ -15,6 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { connInfoOf, type ConnInfo } from '../http/conn-info.js';
 import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { TrustError } from '../spiffe/core.js';
 import { statusFor } from '../../shared/http/status.js';
@@ -189,4 +191,21 @@ export function createMtlsTlsServer(options: MtlsServerOptions, connectionListen
   const { ticketKeys, sessionIdContext, tlsOptions } = baseOptions(options);
   const server = createTlsServer({ ...tlsOptions, ...(options.handshakeTimeout ? { handshakeTimeout: options.handshakeTimeout } : {}) }, connectionListener);
   return install(server, options, ticketKeys, sessionIdContext, (socket) => socket.destroy());
+}
+
+/**
+ * The ConnInfo of a connection an mTLS server accepted, for Fetch apps behind `serveFetch`:
+ * `tls.authorized` and `tls.peerSpiffeId` come from the verified peer, never from Node's own flag.
+ *
+ * @example
+ * await serveFetch(app.fetch, { server: createMtlsServer({ source, authorize }), connInfo: mtlsConnInfo })
+ */
+export function mtlsConnInfo(socket: Socket): ConnInfo {
+  const info = connInfoOf(socket);
+  const peer = PEERS.get(socket as TLSSocket);
+  const chain = info.tls?.peerCertificateChainDer;
+  info.tls = peer
+    ? { authorized: true, peerSpiffeId: peer.id.toString(), ...(chain ? { peerCertificateChainDer: chain } : {}) }
+    : { authorized: false, ...(chain ? { peerCertificateChainDer: chain } : {}) };
+  return info;
 }
