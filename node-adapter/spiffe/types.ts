@@ -27,7 +27,6 @@ export interface X509Material {
   readonly generation: number;
 }
 
-
 /**
  * "My current SVID and the bundles I trust". A {@link BundleSource}, so the same object verifies
  * peers with `verifyX509Svid`.
