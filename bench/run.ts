@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every speed target of issues 2, 3, 4 and 9 measured in one run and printed as one
+ * `npm run bench`: every speed target of issues 2, 3, 4, 9 and 10 measured in one run and printed as one
  * table of ratios (absolute ops/s for context), each with its target and PASS/MISS. Exits 0 either
  * way: the table is a report, not a gate. See docs/benchmarks.md.
  *
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Report } from './lib/report.js';
 import type { CompareOptions } from './lib/timing.js';
 
-const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'daemon', 'session'] as const;
+const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'daemon', 'session', 'mtls'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -115,6 +115,16 @@ await section('session', [['verifySessionToken / raw ES256 verify', '≥ 0.8×']
   await m.sessionTokenRows(report, timing);
   await m.controlPlaneRows(report, { quick: values.quick });
 });
+
+await section(
+  'mtls',
+  [
+    ['full handshakes ours / Node tls with ca', '≥ 0.85×'],
+    ['handshakes during 50 rotations/s / none', '0 failed'],
+    ['file change → new SVID in handshakes (median)', '≤ 500 ms'],
+  ],
+  async () => (await import('./mtls.js')).mtlsRows(report, { quick: values.quick }),
+);
 
 console.log('');
 report.print();

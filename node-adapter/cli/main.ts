@@ -10,6 +10,7 @@ import { caInit } from './commands/ca-init.js';
 import { caIssue } from './commands/ca-issue.js';
 import { cardSign } from './commands/card-sign.js';
 import { cardVerify } from './commands/card-verify.js';
+import { cardFetch } from './commands/card-fetch.js';
 import { daemon } from './commands/daemon.js';
 import { sessionCreate } from './commands/session-create.js';
 import { sessionDelete } from './commands/session-delete.js';
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   caIssue,
   cardSign,
   cardVerify,
+  cardFetch,
   sessionCreate,
   sessionToken,
   sessionDelete,

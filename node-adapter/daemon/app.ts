@@ -22,11 +22,14 @@ export interface DaemonOptions {
   workspace: string;
   /** When set, bootstrap and session tokens must carry `sub` = this id; unset for warm-pool daemons. */
   sessionId?: string;
-  /** The control plane's bootstrap public key: CryptoKey, JWK, or PEM SPKI; ES256 or RS256. */
-  bootstrapKey: CryptoKey | JsonWebKey | string;
-  issuer: string;
-  audience: string;
-  replayGuard: ReplayGuard;
+  /** The control plane's bootstrap public key: CryptoKey, JWK, or PEM SPKI; ES256 or RS256. Required unless `auth` is `mtls`. */
+  bootstrapKey?: CryptoKey | JsonWebKey | string;
+  /** Required unless `auth` is `mtls`. */
+  issuer?: string;
+  /** Required unless `auth` is `mtls`. */
+  audience?: string;
+  /** Required unless `auth` is `mtls`. */
+  replayGuard?: ReplayGuard;
   /** Default: a token bucket of 2/s with a burst of 5, one for the daemon. */
   initLimiter?: RateLimiter;
   /** Default 300 s (allows the 120 s AgentCube's SDK sends on every call). */
@@ -37,14 +40,20 @@ export interface DaemonOptions {
   maxOutputBytes?: number;
   /** Upload request body cap; default 32 MiB (PicoD's). */
   maxUploadBytes?: number;
-  /** Only 'jwt' is implemented; 'mtls' and 'both' are refused until the mTLS layer exists. */
-  auth?: 'jwt' | 'mtls' | 'both';
-  authorizePeer?: (spiffeId: string) => void;
+  /**
+   * `jwt` (default): `/init` with a bootstrap token, then a session token on every `/api/*`
+   * request. `mtls`: the verified TLS client (its SPIFFE ID in `conn.tls.peerSpiffeId`, set by the
+   * mTLS server after verification and authorization) is the credential; there is no `/init`.
+   * `both`: a verified TLS client and the `jwt` flow.
+   */
+  auth?: DaemonAuthMode;
   now?: () => Date;
   version?: string;
   /** Tests only: use path-based checks even where /proc/self/fd exists. */
   forcePathMode?: boolean;
 }
+
+export type DaemonAuthMode = 'jwt' | 'mtls' | 'both';
 
 export interface DaemonApp {
   fetch: FetchHandler;
@@ -87,8 +96,12 @@ function goDurationString(ms: number): string {
  * const served = await serveFetch(app.fetch, { port: 8080, maxBodyBytes: DAEMON_DEFAULTS.maxUploadBytes });
  */
 export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
-  if (opts.auth !== undefined && opts.auth !== 'jwt') {
-    throw new TrustError('ERR_CONFIG_INVALID', `daemon: auth '${opts.auth}' is not available yet (only 'jwt'); refusing to start`);
+  const mode: DaemonAuthMode = opts.auth ?? 'jwt';
+  if (mode !== 'jwt' && mode !== 'mtls' && mode !== 'both') throw new TrustError('ERR_CONFIG_INVALID', `daemon: auth must be jwt, mtls or both (got ${JSON.stringify(opts.auth)})`);
+  if (mode !== 'mtls') {
+    for (const name of ['bootstrapKey', 'issuer', 'audience', 'replayGuard'] as const) {
+      if (opts[name] === undefined) throw new TrustError('ERR_CONFIG_INVALID', `daemon: auth ${mode} needs ${name}; refusing to start`);
+    }
   }
   const limits: ExecuteLimits = {
     defaultTimeoutMs: opts.defaultTimeoutMs ?? DAEMON_DEFAULTS.defaultTimeoutMs,
@@ -99,16 +112,29 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
   const maxUploadBytes = opts.maxUploadBytes ?? DAEMON_DEFAULTS.maxUploadBytes;
   const workspace = await Workspace.open(opts.workspace, { forcePathMode: opts.forcePathMode === true });
   const children = new ChildRegistry();
-  const auth = new DaemonAuth({
-    bootstrapKey: opts.bootstrapKey, issuer: opts.issuer, audience: opts.audience, replayGuard: opts.replayGuard,
-    initLimiter: opts.initLimiter ?? new TokenBucketLimiter({ perSecond: DAEMON_DEFAULTS.initPerSecond, burst: DAEMON_DEFAULTS.initBurst }),
-    ...(opts.sessionId !== undefined ? { sessionId: opts.sessionId } : {}),
-    ...(opts.now ? { now: opts.now } : {}),
-  });
+  const auth =
+    mode === 'mtls'
+      ? undefined
+      : new DaemonAuth({
+          bootstrapKey: opts.bootstrapKey!, issuer: opts.issuer!, audience: opts.audience!, replayGuard: opts.replayGuard!,
+          initLimiter: opts.initLimiter ?? new TokenBucketLimiter({ perSecond: DAEMON_DEFAULTS.initPerSecond, burst: DAEMON_DEFAULTS.initBurst }),
+          ...(opts.sessionId !== undefined ? { sessionId: opts.sessionId } : {}),
+          ...(opts.now ? { now: opts.now } : {}),
+        });
+  // the mTLS server verified and authorized the client before the request got here; an app wired
+  // to a listener that did not (plain HTTP) refuses every request that needs a peer
+  const requirePeer = (conn: ConnInfo): void => {
+    if (mode === 'jwt') return;
+    if (!conn.tls?.authorized || !conn.tls.peerSpiffeId) {
+      throw new TrustError('ERR_PEER_CERTIFICATE_REQUIRED', `daemon: auth ${mode} needs a verified client certificate (mTLS)`);
+    }
+  };
   const started = performance.now();
   const version = opts.version ?? '0.0.0';
 
-  const initRoute = async (request: Request): Promise<Response> => {
+  const initRoute = async (request: Request, conn: ConnInfo): Promise<Response> => {
+    if (!auth) throw new TrustError('ERR_ROUTE_NOT_FOUND', 'daemon: no /init in mtls mode: the verified client certificate is the credential');
+    requirePeer(conn);
     const retryAfter = await auth.limitInit();
     if (retryAfter !== undefined) return errorBody('ERR_RATE_LIMITED', 'daemon: too many /init requests; retry later', { 'retry-after': String(retryAfter) });
     const body = await readJsonBody(request);
@@ -118,14 +144,15 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
     }
     return json(await auth.init(token));
   };
-  const authed = (route: (request: Request) => Promise<Response>) => async (request: Request): Promise<Response> => {
-    await auth.authenticate(request);
+  const authed = (route: (request: Request) => Promise<Response>) => async (request: Request, ctx: Ctx): Promise<Response> => {
+    requirePeer(ctx.conn);
+    if (auth) await auth.authenticate(request);
     return route(request);
   };
 
   const router = Router<IRequest, [Ctx]>();
   router.get('/health', () => json({ status: 'ok', service: 'cardtrust-daemon', version, uptime: goDurationString(performance.now() - started) }));
-  router.post('/init', (req) => initRoute(req));
+  router.post('/init', (req, ctx) => initRoute(req, ctx.conn));
   router.post('/api/execute', authed((req) => executeRoute(req, workspace, limits, children)));
   router.post('/api/files', authed((req) => uploadRoute(req, workspace, maxUploadBytes)));
   router.get('/api/files', authed((req) => listRoute(req, workspace)));
@@ -153,7 +180,7 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
 
   return {
     workspace: { root: workspace.root, fdRelative: workspace.fdRelative },
-    state: () => auth.state,
+    state: () => auth?.state ?? { initialized: false },
     async fetch(request: Request, conn: ConnInfo = {}): Promise<Response> {
       try {
         return await handle(request, conn);

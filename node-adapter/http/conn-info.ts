@@ -13,7 +13,7 @@ export interface ConnInfo {
 }
 
 /** The chain the peer presented (leaf first), as DER; empty when it sent none. */
-function peerChain(socket: TLSSocket): Uint8Array[] {
+export function peerCertificateChain(socket: TLSSocket): Uint8Array[] {
   const chain: Uint8Array[] = [];
   let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | Record<string, never>;
   const seen = new Set<string>();
@@ -33,7 +33,7 @@ export function connInfoOf(socket: Socket): ConnInfo {
   if (socket.remotePort !== undefined) info.remotePort = socket.remotePort;
   if ((socket as TLSSocket).encrypted) {
     const tls = socket as TLSSocket;
-    const chain = peerChain(tls);
+    const chain = peerCertificateChain(tls);
     info.tls = { authorized: tls.authorized === true, ...(chain.length > 0 ? { peerCertificateChainDer: chain } : {}) };
   }
   return info;

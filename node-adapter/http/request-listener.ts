@@ -9,11 +9,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { TrustError } from '../../shared/errors.js';
 import { errorBody, errorResponse } from '../../shared/http/respond.js';
+import type { Socket } from 'node:net';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 
 export type FetchHandler = (request: Request, conn: ConnInfo) => Promise<Response> | Response;
 
 export interface ListenerOptions {
+  /** How a socket becomes ConnInfo; default {@link connInfoOf}. The mTLS layer passes its verified peer. */
+  connInfo?: (socket: Socket) => ConnInfo;
   /** Request body cap in bytes (by Content-Length before reading, and while streaming). Default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -148,12 +151,13 @@ async function writeResponse(res: ServerResponse, response: Response, head: bool
  */
 export function toRequestListener(handler: FetchHandler, options: ListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const connInfo = options.connInfo ?? connInfoOf;
   return (req, res) => {
-    void handle(handler, req, res, max);
+    void handle(handler, req, res, max, connInfo);
   };
 }
 
-async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, max: number): Promise<void> {
+async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, max: number, connInfo: (socket: Socket) => ConnInfo): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const abort = new AbortController();
   res.once('close', () => {
@@ -173,7 +177,7 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
         init.duplex = 'half';
       }
       const request = new Request(requestUrl(req), init);
-      response = await handler(request, connInfoOf(req.socket));
+      response = await handler(request, connInfo(req.socket));
     }
   } catch (err) {
     response = errorResponse(err);

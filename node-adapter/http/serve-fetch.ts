@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { toRequestListener, type FetchHandler } from './request-listener.js';
+import { toRequestListener, type FetchHandler, type ListenerOptions } from './request-listener.js';
 
 export interface ServeOptions {
   /** A server to attach to (e.g. an https or mTLS server); default a new `http.Server`. */
@@ -15,6 +15,8 @@ export interface ServeOptions {
   /** Default 0 (any free port). */
   port?: number;
   maxBodyBytes?: number;
+  /** How a socket becomes ConnInfo (see ListenerOptions). */
+  connInfo?: ListenerOptions['connInfo'];
 }
 
 export interface ServedFetch {
@@ -33,7 +35,10 @@ export interface ServedFetch {
  * await fetch(served.url); await served.close();
  */
 export async function serveFetch(handler: FetchHandler, options: ServeOptions = {}): Promise<ServedFetch> {
-  const listener = toRequestListener(handler, options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes });
+  const listener = toRequestListener(handler, {
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.connInfo ? { connInfo: options.connInfo } : {}),
+  });
   const server = options.server ?? createServer();
   server.on('request', listener);
   const host = options.host ?? '127.0.0.1';

@@ -74,6 +74,12 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   ERR_PATH_OUTSIDE_WORKSPACE: 400,
   ERR_FILE_NOT_FOUND: 404,
   ERR_SESSION_EXISTS: 409,
+  // mTLS: a peer without a certificate is unauthenticated; a refused certificate or identity is forbidden
+  ERR_PEER_CERTIFICATE_REQUIRED: 401,
+  ERR_PEER_CERTIFICATE_INVALID: 403,
+  ERR_PEER_NOT_AUTHORIZED: 403,
+  ERR_SVID_SOURCE_UNAVAILABLE: 503,
+  ERR_SVID_KEY_MISMATCH: 500,
   // HTTP service and outbound fetches
   ERR_BODY_TOO_LARGE: 413,
   ERR_CONTENT_TYPE_UNSUPPORTED: 415,

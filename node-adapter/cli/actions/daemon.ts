@@ -9,9 +9,12 @@ import { resolve } from 'node:path';
 import { importBootstrapPublicKey } from '../../../shared/session/index.js';
 import { MemoryReplayGuard } from '../../../shared/store/memory-replay-guard.js';
 import type { ReplayGuard } from '../../../shared/store/types.js';
-import { createDaemonApp, DAEMON_DEFAULTS, parseGoDuration } from '../../daemon/index.js';
+import { createDaemonApp, DAEMON_DEFAULTS, parseGoDuration, type DaemonAuthMode } from '../../daemon/index.js';
 import { serveFetch } from '../../http/index.js';
-import { optionalString, type ParsedArgs } from '../args.js';
+import { parseSpiffeId, parseTrustDomain, TrustError, type SpiffeId } from '../../spiffe/core.js';
+import type { FileX509Source } from '../../spiffe/file-source.js';
+import { optionalString, stringList, type ParsedArgs } from '../args.js';
+import { openSvidDir } from '../svid-source.js';
 import type { CliIo } from '../command.js';
 import { asInput, CliError, EXIT_OK, EXIT_USAGE, usageError, type ExitCode } from '../errors.js';
 import { readTextFile } from '../files.js';
@@ -59,8 +62,32 @@ async function packageVersion(): Promise<string> {
   return pkg.version;
 }
 
+/** `--auth` and the options each mode needs or refuses, checked before anything starts. */
+async function parseAuth(values: ParsedArgs['values']): Promise<{ mode: DaemonAuthMode; ids: SpiffeId[]; domains: string[] }> {
+  const text = optionalString(values, 'auth') ?? 'jwt';
+  if (text !== 'jwt' && text !== 'mtls' && text !== 'both') throw usageError(`--auth: expected jwt, mtls or both, got ${JSON.stringify(text)}`);
+  const mode: DaemonAuthMode = text;
+  const idTexts = stringList(values, 'allowed-client-id');
+  const tdTexts = stringList(values, 'allowed-trust-domain');
+  const mtlsFlags = ['svid-dir', 'svid-wait', 'allowed-client-id', 'allowed-trust-domain'].filter((f) => values[f] !== undefined);
+  if (mode === 'jwt') {
+    if (mtlsFlags.length > 0) throw usageError(`--${mtlsFlags[0]} needs --auth mtls or --auth both (the daemon would otherwise ignore it)`);
+    return { mode, ids: [], domains: [] };
+  }
+  if (values['svid-dir'] === undefined) throw usageError(`--auth ${mode} needs --svid-dir (the daemon's own SVID and the bundle clients are verified with)`);
+  if (idTexts.length === 0 && tdTexts.length === 0) throw usageError(`--auth ${mode} needs --allowed-client-id or --allowed-trust-domain: which clients may call`);
+  if (mode === 'mtls') {
+    const jwtFlags = ['bootstrap-public-key', 'session-id', 'issuer', 'audience', 'redis'].filter((f) => values[f] !== undefined);
+    if (jwtFlags.length > 0) throw usageError(`--${jwtFlags[0]} has no effect with --auth mtls (there is no /init or session token); use --auth both`);
+  }
+  const ids = await Promise.all(idTexts.map((t) => asInput('--allowed-client-id', () => parseSpiffeId(t))));
+  const domains = await Promise.all(tdTexts.map((t) => asInput('--allowed-trust-domain', () => parseTrustDomain(t).name)));
+  return { mode, ids, domains };
+}
+
 /** Runs `cardtrust daemon` until SIGTERM or SIGINT (see the command's help text). */
 export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> {
+  const auth = await parseAuth(values);
   const port = parsePort(optionalString(values, 'port'));
   const host = optionalString(values, 'host') ?? '0.0.0.0';
   const workspace = resolve(io.cwd, optionalString(values, 'workspace') ?? '.');
@@ -75,7 +102,14 @@ export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> 
     maxTimeoutMs = await asInput('--max-timeout', () => parseGoDuration(maxTimeoutText, '--max-timeout'));
     if (maxTimeoutMs < 1000) throw usageError('--max-timeout: must be at least 1s');
   }
-  const { key } = await loadBootstrapKey(values, io);
+  const key = auth.mode === 'mtls' ? undefined : (await loadBootstrapKey(values, io)).key;
+
+  let source: FileX509Source | undefined;
+  if (auth.mode !== 'jwt') {
+    source = await openSvidDir(values, io, (line) => io.stderr(`cardtrust daemon: ${line}\n`));
+    source.onError((err) => io.stderr(`cardtrust daemon: ${err instanceof TrustError ? `${err.code}: ` : ''}${err.message}\n`));
+  }
+  const closeSource = async () => source?.close();
 
   const redisUrl = optionalString(values, 'redis');
   let replayGuard: ReplayGuard = new MemoryReplayGuard();
@@ -88,6 +122,7 @@ export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> 
       await stores.ready(5000);
     } catch (err) {
       await stores.close().catch(() => {});
+      await closeSource();
       // a shared replay guard that is not there would silently become per-process: refuse
       throw new CliError('ERR_STORE_UNAVAILABLE', `--redis ${redisUrl}: cannot connect within 5 s; refusing to start without the shared replay guard`, EXIT_USAGE, { cause: err });
     }
@@ -101,23 +136,42 @@ export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> 
   try {
     app = await asInput('--workspace', () =>
       createDaemonApp({
-        workspace, bootstrapKey: key, issuer, audience, replayGuard, maxTimeoutMs, version,
+        workspace, maxTimeoutMs, version, auth: auth.mode,
+        ...(auth.mode === 'mtls' ? {} : { bootstrapKey: key!, issuer, audience, replayGuard }),
         ...(sessionId !== undefined ? { sessionId } : {}),
       }),
     );
-    served = await serveFetch(app.fetch, { host, port, maxBodyBytes: DAEMON_DEFAULTS.maxUploadBytes }).catch((err: unknown) => {
+    let server: import('node:https').Server | undefined;
+    let connInfo: ((socket: import('node:net').Socket) => import('../../http/index.js').ConnInfo) | undefined;
+    if (source) {
+      const { createMtlsServer, mtlsConnInfo } = await import('../../mtls/server.js');
+      const allowedIds = new Set(auth.ids.map((id) => id.toString()));
+      const allowedDomains = new Set(auth.domains);
+      const describe = [...[...allowedIds], ...[...allowedDomains].map((d) => `trust domain ${d}`)].join(', ');
+      server = createMtlsServer({
+        source,
+        authorize: (id) => {
+          if (!allowedIds.has(id.toString()) && !allowedDomains.has(id.trustDomain.name)) {
+            throw new TrustError('ERR_PEER_NOT_AUTHORIZED', `mtls: peer ${id.toString()} is not authorized: the daemon allows ${describe}`);
+          }
+        },
+        onRefused: (r) => io.stderr(`cardtrust daemon: refused ${r.id ?? 'a client'}${r.remoteAddress ? ` from ${r.remoteAddress}` : ''}: ${r.code}${r.reason ? ` (${r.reason})` : ''}\n`),
+      });
+      connInfo = mtlsConnInfo;
+    }
+    served = await serveFetch(app.fetch, { host, port, maxBodyBytes: DAEMON_DEFAULTS.maxUploadBytes, ...(server ? { server } : {}), ...(connInfo ? { connInfo } : {}) }).catch((err: unknown) => {
       const c = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new CliError('ERR_CONFIG_INVALID', `cannot listen on ${host}:${port} (${c})`, EXIT_USAGE, { cause: err });
     });
   } catch (err) {
     await app?.close();
     await closeStores();
+    await closeSource();
     throw err;
   }
-  io.stdout(
-    `cardtrust daemon: listening on ${served.url} (workspace ${app.workspace.root}; replay guard ${redisUrl ? 'redis' : 'memory'}; ` +
-      `${sessionId ? `session ${sessionId}` : 'any session'}; iss ${issuer}, aud ${audience})\n`,
-  );
+  const clients = auth.mode === 'jwt' ? '' : `; clients ${[...auth.ids.map((i) => i.toString()), ...auth.domains.map((d) => `trust domain ${d}`)].join(', ')}; svid ${source!.getX509Svid().id.toString()}`;
+  const jwt = auth.mode === 'mtls' ? '' : `; replay guard ${redisUrl ? 'redis' : 'memory'}; ${sessionId ? `session ${sessionId}` : 'any session'}; iss ${issuer}, aud ${audience}`;
+  io.stdout(`cardtrust daemon: listening on ${served.url} (workspace ${app.workspace.root}${jwt}; auth ${auth.mode}${clients})\n`);
 
   const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
     const on = (s: NodeJS.Signals) => {
@@ -146,6 +200,7 @@ export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> 
     process.off('SIGINT', now);
     await app.close();
     await closeStores();
+    await closeSource();
   }
   io.stderr('cardtrust daemon: stopped\n');
   return EXIT_OK;
