@@ -205,12 +205,16 @@ export class FileX509Source extends BaseX509Source {
         throw new TrustError('ERR_FILE_UNREADABLE', `x509source: cannot read ${path}${code ? ` (${code})` : ''}`, { cause: err });
       }
     };
-    const [certificates, privateKey, bundle, ...federated] = await Promise.all([
+    // every file is read; the first missing one in a fixed order (cert, key, bundle, federated) is named
+    const settled = await Promise.allSettled([
       read(this.#files.cert),
       read(this.#files.key),
       read(this.#files.bundle),
       ...this.#files.federated.map(([, path]) => read(path)),
     ]);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [certificates, privateKey, bundle, ...federated] = settled.map((r) => (r as PromiseFulfilledResult<string>).value);
     const federatedBundles: Record<string, string> = {};
     this.#files.federated.forEach(([td], i) => (federatedBundles[td] = federated[i]!));
     const fingerprint = JSON.stringify([certificates, privateKey, bundle, federated]);
