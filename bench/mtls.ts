@@ -204,3 +204,85 @@ export async function mtlsRows(report: Report, options: MtlsBenchOptions = {}): 
   }
   report.check(SECTION, 'file change → new SVID in handshakes (median)', median(delays), { max: 500, unit: ' ms', digits: 0 }, `max ${Math.max(...delays).toFixed(0)} ms over ${delays.length} rotations; debounce 100 ms`);
 }
+
+/**
+ * Issue 11's Workload API rows: the time from a Workload API update (the fake agent of the tests
+ * on a Unix socket, in this process) to the first handshake that presents the new SVID (target
+ * ≤ 100 ms), and the handshake rate of a server fed by WorkloadX509Source against one fed by
+ * StaticX509Source with the same SVID (target ≥ 0.95×).
+ */
+export async function workloadRows(report: Report, options: MtlsBenchOptions = {}): Promise<void> {
+  const { FakeWorkloadApi, svidResponse } = await import('../test/support/workload-api.js');
+  const { WorkloadX509Source } = await import('../node-adapter/spiffe/workload/index.js');
+  const { StaticX509Source } = await import('../node-adapter/spiffe/index.js');
+  const dir = await mkdtemp(join(tmpdir(), 'cardtrust-bench-wl-'));
+  const ca = await TestCA.create({ trustDomain: 'example.org' });
+  const svids = await Promise.all(Array.from({ length: 4 }, () => ca.issueSVID('spiffe://example.org/server')));
+  const c = await ca.issueSVID('spiffe://example.org/client');
+  const client: Client = { cert: c.pem, key: c.keyPem };
+  const agent = new FakeWorkloadApi(join(dir, 'agent.sock'));
+  await agent.start();
+  agent.push(svidResponse([{ svid: svids[0]!, bundle: [ca] }]));
+  const wl = await WorkloadX509Source.open({ address: agent.address, readyTimeoutMs: 5000 });
+  const st = await StaticX509Source.create(material(svids[0]!, ca.rootPem));
+  const serve = async (source: typeof wl | typeof st) => {
+    const server = createMtlsTlsServer({ source, authorize: authorizeAny(), onRefused: () => {} }, (socket) => socket.end('ok\n'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, port: (server.address() as AddressInfo).port };
+  };
+  const a = await serve(wl);
+  const b = await serve(st);
+  const rate = async (port: number, count: number) => {
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < count) await once(port, client);
+    }));
+    return (count * 1000) / (performance.now() - t0);
+  };
+  try {
+    const count = options.quick ? 150 : 400;
+    await rate(a.port, 30);
+    await rate(b.port, 30);
+    const ratios: number[] = [];
+    // the two servers run the same handshake code; alternate which goes first so drift cancels
+    for (let r = 0; r < (options.quick ? 4 : 8); r++) {
+      if (r % 2 === 0) {
+        const x = await rate(a.port, count);
+        ratios.push(x / (await rate(b.port, count)));
+      } else {
+        const y = await rate(b.port, count);
+        ratios.push((await rate(a.port, count)) / y);
+      }
+    }
+    report.check(SECTION, 'handshakes WorkloadX509Source / StaticX509Source', median(ratios), { min: 0.95, unit: '×' }, `${IN_FLIGHT} in flight, same SVID, in-process servers`);
+    const delays: number[] = [];
+    for (let i = 1; i <= (options.quick ? 5 : 11); i++) {
+      const next = svids[i % svids.length]!;
+      const want = new X509Certificate(next.pem).serialNumber;
+      const t0 = performance.now();
+      agent.push(svidResponse([{ svid: next, bundle: [ca] }]));
+      for (;;) {
+        const got = await new Promise<string>((resolve, reject) => {
+          const s = connect({ host: '127.0.0.1', port: a.port, cert: client.cert, key: client.key, rejectUnauthorized: false });
+          s.on('secureConnect', () => {
+            resolve(new X509Certificate(s.getPeerX509Certificate()!.raw).serialNumber);
+            s.destroy();
+          });
+          s.on('error', reject);
+        });
+        if (got === want) break;
+        if (performance.now() - t0 > 5000) throw new Error('the new SVID was not served within 5 s');
+      }
+      delays.push(performance.now() - t0);
+    }
+    report.check(SECTION, 'Workload API update → new SVID in handshakes (median)', median(delays), { max: 100, unit: ' ms', digits: 1 }, `max ${Math.max(...delays).toFixed(1)} ms over ${delays.length} updates`);
+  } finally {
+    a.server.close();
+    b.server.close();
+    await wl.close();
+    await st.close();
+    await agent.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,5 @@
+// The SPIFFE Workload API client for Node. Re-exports only.
+export { parseWorkloadEndpoint, workloadEndpointFrom, SPIFFE_ENDPOINT_SOCKET, type WorkloadEndpoint } from './address.js';
+export { createWorkloadApiClient, workloadApiDefinition, workloadMetadata, mapGrpcError } from './client.js';
+export { splitDerCertificates } from './der.js';
+export { WorkloadX509Source, DEFAULT_READY_TIMEOUT_MS, type WorkloadX509SourceOptions, type SvidPicker } from './x509-source.js';

@@ -1,0 +1,105 @@
+/**
+ * A SPIFFE Workload API server for the tests, built from the same `.proto` with @grpc/grpc-js on
+ * a Unix socket (the way go-spiffe tests against a fake agent), driven by the test CA. It refuses
+ * calls without the `workload.spiffe.io: true` metadata with InvalidArgument, as the standard says.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { rm } from 'node:fs/promises';
+import { createPrivateKey } from 'node:crypto';
+import { workloadApiDefinition, type X509SvidResponseMessage } from '../../node-adapter/spiffe/workload/client.js';
+import type { SVID, TestCA } from './ca.js';
+
+/** An SVID response for the proto: concatenated DER chain and bundle, PKCS#8 DER key. */
+export function svidResponse(svids: Array<{ svid: SVID; bundle: readonly TestCA[] | Uint8Array[]; hint?: string; keyPem?: string }>, federated: Record<string, readonly TestCA[]> = {}): X509SvidResponseMessage {
+  const bundleDer = (b: readonly TestCA[] | Uint8Array[]) => Buffer.concat(b.map((x) => Buffer.from(x instanceof Uint8Array ? x : x.rootDer)));
+  return {
+    svids: svids.map(({ svid, bundle, hint, keyPem }) => ({
+      spiffe_id: svid.id,
+      x509_svid: Buffer.concat(svid.der.map((d) => Buffer.from(d))),
+      x509_svid_key: createPrivateKey(keyPem ?? svid.keyPem).export({ type: 'pkcs8', format: 'der' }),
+      bundle: bundleDer(bundle),
+      hint: hint ?? '',
+    })),
+    crl: [],
+    federated_bundles: Object.fromEntries(Object.entries(federated).map(([td, cas]) => [`spiffe://${td}`, bundleDer(cas)])),
+  };
+}
+
+export class FakeWorkloadApi {
+  readonly socketPath: string;
+  #server: grpc.Server | undefined;
+  #current: X509SvidResponseMessage | undefined;
+  #deny = false;
+  readonly #streams = new Set<grpc.ServerWritableStream<unknown, X509SvidResponseMessage>>();
+  /** Calls refused for missing metadata. */
+  refusedWithoutMetadata = 0;
+  calls = 0;
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath;
+  }
+
+  get address(): string {
+    return `unix://${this.socketPath}`;
+  }
+
+  async start(): Promise<void> {
+    const server = new grpc.Server();
+    const Service = workloadApiDefinition()['SpiffeWorkloadAPI'] as grpc.ServiceClientConstructor;
+    server.addService(Service.service, {
+      FetchX509SVID: (call: grpc.ServerWritableStream<unknown, X509SvidResponseMessage>) => {
+        this.calls++;
+        if (call.metadata.get('workload.spiffe.io')[0] !== 'true') {
+          this.refusedWithoutMetadata++;
+          call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'security header missing from request' });
+          return;
+        }
+        if (this.#deny) {
+          call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: 'no identity issued' });
+          return;
+        }
+        this.#streams.add(call);
+        call.on('cancelled', () => this.#streams.delete(call));
+        call.on('close', () => this.#streams.delete(call));
+        if (this.#current) call.write(this.#current);
+      },
+      FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
+      FetchJWTSVID: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED }),
+      FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
+      ValidateJWTSVID: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED }),
+    });
+    await rm(this.socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    this.#server = server;
+  }
+
+  /** Sets the response and streams it to every open FetchX509SVID call. */
+  push(response: X509SvidResponseMessage): void {
+    this.#current = response;
+    for (const s of this.#streams) s.write(response);
+  }
+
+  /** From now on, calls (and open streams) get PermissionDenied. */
+  denyAll(): void {
+    this.#deny = true;
+    for (const s of this.#streams) s.emit('error', { code: grpc.status.PERMISSION_DENIED, details: 'no identity issued' });
+    this.#streams.clear();
+  }
+
+  allow(): void {
+    this.#deny = false;
+  }
+
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
+  /** Stops the agent and removes its socket (an agent restart is stop() then start()). */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    this.#streams.clear();
+    server?.forceShutdown();
+    await rm(this.socketPath, { force: true });
+  }
+}
