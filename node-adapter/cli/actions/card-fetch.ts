@@ -5,7 +5,7 @@ import type { CliIo } from '../command.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, asInput, type ExitCode } from '../errors.js';
 import { loadKeySets } from '../key-sets.js';
 import { formatReport } from '../report.js';
-import { openSvidDir } from '../svid-source.js';
+import { openSvidSource } from '../svid-source.js';
 import { authorizeAny, authorizeId } from '../../mtls/authorize.js';
 import { fetchAgentCardVerified, type VerifiedAgentCardFetch } from '../../mtls/agent-card.js';
 
@@ -15,7 +15,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
   const idFlag = optionalString(values, 'expect-id');
   const expected = idFlag === undefined ? undefined : await asInput('--expect-id', () => parseSpiffeId(idFlag));
   const keySets = await loadKeySets(stringList(values, 'keys'), io.cwd);
-  const source = await openSvidDir(values, io);
+  const source = await openSvidSource(values, io);
   let result: VerifiedAgentCardFetch;
   try {
     result = await fetchAgentCardVerified(url, {

@@ -12,9 +12,9 @@ import type { ReplayGuard } from '../../../shared/store/types.js';
 import { createDaemonApp, DAEMON_DEFAULTS, parseGoDuration, type DaemonAuthMode } from '../../daemon/index.js';
 import { serveFetch } from '../../http/index.js';
 import { parseSpiffeId, parseTrustDomain, TrustError, type SpiffeId } from '../../spiffe/core.js';
-import type { FileX509Source } from '../../spiffe/file-source.js';
+import type { X509Source } from '../../spiffe/types.js';
 import { optionalString, stringList, type ParsedArgs } from '../args.js';
-import { openSvidDir } from '../svid-source.js';
+import { hasSvidSource, openSvidSource } from '../svid-source.js';
 import type { CliIo } from '../command.js';
 import { asInput, CliError, EXIT_OK, EXIT_USAGE, usageError, type ExitCode } from '../errors.js';
 import { readTextFile } from '../files.js';
@@ -69,12 +69,12 @@ async function parseAuth(values: ParsedArgs['values']): Promise<{ mode: DaemonAu
   const mode: DaemonAuthMode = text;
   const idTexts = stringList(values, 'allowed-client-id');
   const tdTexts = stringList(values, 'allowed-trust-domain');
-  const mtlsFlags = ['svid-dir', 'svid-wait', 'allowed-client-id', 'allowed-trust-domain'].filter((f) => values[f] !== undefined);
+  const mtlsFlags = ['svid-dir', 'workload-api', 'svid-wait', 'allowed-client-id', 'allowed-trust-domain'].filter((f) => values[f] !== undefined);
   if (mode === 'jwt') {
     if (mtlsFlags.length > 0) throw usageError(`--${mtlsFlags[0]} needs --auth mtls or --auth both (the daemon would otherwise ignore it)`);
     return { mode, ids: [], domains: [] };
   }
-  if (values['svid-dir'] === undefined) throw usageError(`--auth ${mode} needs --svid-dir (the daemon's own SVID and the bundle clients are verified with)`);
+  if (!hasSvidSource(values)) throw usageError(`--auth ${mode} needs --svid-dir or --workload-api (the daemon's own SVID and the bundle clients are verified with)`);
   if (idTexts.length === 0 && tdTexts.length === 0) throw usageError(`--auth ${mode} needs --allowed-client-id or --allowed-trust-domain: which clients may call`);
   if (mode === 'mtls') {
     const jwtFlags = ['bootstrap-public-key', 'session-id', 'issuer', 'audience', 'redis'].filter((f) => values[f] !== undefined);
@@ -104,9 +104,9 @@ export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> 
   }
   const key = auth.mode === 'mtls' ? undefined : (await loadBootstrapKey(values, io)).key;
 
-  let source: FileX509Source | undefined;
+  let source: X509Source | undefined;
   if (auth.mode !== 'jwt') {
-    source = await openSvidDir(values, io, (line) => io.stderr(`cardtrust daemon: ${line}\n`));
+    source = await openSvidSource(values, io, (line) => io.stderr(`cardtrust daemon: ${line}\n`));
     source.onError((err) => io.stderr(`cardtrust daemon: ${err instanceof TrustError ? `${err.code}: ` : ''}${err.message}\n`));
   }
   const closeSource = async () => source?.close();

@@ -6,13 +6,14 @@ export const cardFetch: Command = {
   summary: 'fetch an AgentCard over mTLS: the TLS peer, the signer, the verdict',
   options: {
     'svid-dir': { type: 'string' },
+    'workload-api': { type: 'string' },
     'svid-wait': { type: 'string' },
     'expect-id': { type: 'string' },
     keys: { type: 'string', multiple: true },
     json: { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
-  help: `Usage: cardtrust card fetch <https://host:port> --svid-dir <dir>
+  help: `Usage: cardtrust card fetch <https://host:port> (--svid-dir <dir> | --workload-api <addr>)
                             [--expect-id <spiffe-id>] [--keys <jwks.json>…]
                             [--svid-wait <duration>] [--json]
 
@@ -28,8 +29,10 @@ that ID), 1 otherwise (different identity, card not verified, TLS peer refused),
 
 Options:
   --svid-dir <dir>         svid.pem, svid_key.pem and svid_bundle.pem (the layout
-                           'cardtrust ca issue' and spiffe-helper write). Required
-  --svid-wait <duration>   wait this long for the files (Go duration; default 30s)
+                           'cardtrust ca issue' and spiffe-helper write)
+  --workload-api <addr>    or the SVID from the SPIFFE Workload API: unix:///path,
+                           tcp://IP:port, or 'default' for $SPIFFE_ENDPOINT_SOCKET
+  --svid-wait <duration>   wait this long for the first SVID (Go duration; default 30s)
   --expect-id <id>         the TLS peer and the card's signer must both be this
                            SPIFFE ID (the TLS connection is refused otherwise)
   --keys <file>            pinned keys for kid signatures, as in 'card verify'

@@ -16,6 +16,7 @@ export const daemon: Command = {
     'max-timeout': { type: 'string' },
     auth: { type: 'string' },
     'svid-dir': { type: 'string' },
+    'workload-api': { type: 'string' },
     'svid-wait': { type: 'string' },
     'allowed-client-id': { type: 'string', multiple: true },
     'allowed-trust-domain': { type: 'string', multiple: true },
@@ -25,7 +26,8 @@ export const daemon: Command = {
                         [--session-id <id>] [--bootstrap-public-key <file>]
                         [--issuer <iss>] [--audience <aud>] [--redis <url>]
                         [--max-timeout <duration>]
-                        [--auth jwt|mtls|both] [--svid-dir <dir>] [--svid-wait <duration>]
+                        [--auth jwt|mtls|both] [--svid-dir <dir> | --workload-api <addr>]
+                        [--svid-wait <duration>]
                         [--allowed-client-id <spiffe-id>…] [--allowed-trust-domain <td>…]
 
 Runs the sandbox daemon: AgentCube PicoD's HTTP API (GET /health, POST /init,
@@ -64,7 +66,10 @@ Options:
   --svid-dir <dir>              the daemon's SVID (svid.pem, svid_key.pem,
                                 svid_bundle.pem, as spiffe-helper and 'cardtrust
                                 ca issue' write them), reloaded when it rotates.
-                                Required with --auth mtls or both
+                                mtls and both need it or --workload-api
+  --workload-api <addr>         the daemon's SVID from the SPIFFE Workload API:
+                                unix:///path, tcp://IP:port, or 'default' for
+                                $SPIFFE_ENDPOINT_SOCKET; updates are streamed
   --svid-wait <duration>        wait this long for the SVID files at start (Go
                                 duration, default 30s); then refuse to start
   --allowed-client-id <id>      a SPIFFE ID that may call (repeatable)

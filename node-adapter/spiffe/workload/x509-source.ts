@@ -127,6 +127,7 @@ export class WorkloadX509Source extends BaseX509Source {
       this.#report(error);
       if (isPermanent(err)) {
         this.#options.log?.(`${error.message}: not retried (the request is invalid)`);
+        this.#firstError = error;
         return;
       }
       this.#reconnectLater();
@@ -143,7 +144,8 @@ export class WorkloadX509Source extends BaseX509Source {
     const max = this.#options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
     const delay = Math.min(max, this.#delay) * (0.8 + Math.random() * 0.4);
     this.#delay = Math.min(max, this.#delay * 2);
-    this.#options.log?.(`workloadapi: reconnecting to ${this.endpoint.address} in ${Math.round(delay)} ms`);
+    // before the first SVID, ready() reports; afterwards the operator hears of every reconnect
+    if (this.#updates > 0) this.#options.log?.(`workloadapi: reconnecting to ${this.endpoint.address} in ${Math.round(delay)} ms`);
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       this.#connect();
@@ -154,7 +156,7 @@ export class WorkloadX509Source extends BaseX509Source {
   #report(error: TrustError): void {
     // the reason ready() gives when it times out: the latest failure before the first SVID
     if (this.#updates === 0) this.#firstError = error;
-    this.#options.log?.(error.message);
+    // errors go to onError subscribers (and, before the first SVID, into ready()'s reason)
     this.emitError(error);
   }
 
