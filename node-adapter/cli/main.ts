@@ -12,6 +12,7 @@ import { cardSign } from './commands/card-sign.js';
 import { cardVerify } from './commands/card-verify.js';
 import { cardFetch } from './commands/card-fetch.js';
 import { daemon } from './commands/daemon.js';
+import { helper } from './commands/helper.js';
 import { sessionCreate } from './commands/session-create.js';
 import { sessionDelete } from './commands/session-delete.js';
 import { sessionExec } from './commands/session-exec.js';
@@ -30,6 +31,7 @@ const COMMANDS: readonly Command[] = [
   sessionInit,
   sessionExec,
   daemon,
+  helper,
 ];
 
 const GROUPS: Readonly<Record<string, string>> = {
