@@ -31,6 +31,18 @@ export class FakeWorkloadApi {
   #current: X509SvidResponseMessage | undefined;
   #deny = false;
   readonly #streams = new Set<grpc.ServerWritableStream<unknown, X509SvidResponseMessage>>();
+  readonly #jwtStreams = new Set<grpc.ServerWritableStream<unknown, { bundles: Record<string, Buffer> }>>();
+  #jwtBundles: { bundles: Record<string, Buffer> } | undefined;
+  /** Mints the JWT-SVIDs FetchJWTSVID answers with. */
+  jwtMinter: ((audience: string[], spiffeId: string) => Promise<Array<{ spiffe_id: string; svid: string; hint: string }>>) | undefined;
+  jwtCalls = 0;
+
+  /** Sets the JWT bundles (trust domain → JWKS) and streams them to every FetchJWTBundles call. */
+  pushJwtBundles(bundles: Record<string, { keys: JsonWebKey[] }>): void {
+    this.#jwtBundles = { bundles: Object.fromEntries(Object.entries(bundles).map(([td, jwks]) => [`spiffe://${td}`, Buffer.from(JSON.stringify(jwks))])) };
+    for (const s of this.#jwtStreams) s.write(this.#jwtBundles);
+  }
+
   /** Calls refused for missing metadata. */
   refusedWithoutMetadata = 0;
   calls = 0;
@@ -64,8 +76,22 @@ export class FakeWorkloadApi {
         if (this.#current) call.write(this.#current);
       },
       FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
-      FetchJWTSVID: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED }),
-      FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
+      FetchJWTSVID: (call: grpc.ServerUnaryCall<{ audience: string[]; spiffe_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        this.jwtCalls++;
+        if (call.metadata.get('workload.spiffe.io')[0] !== 'true') return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'security header missing from request' });
+        if (this.#deny) return cb({ code: grpc.status.PERMISSION_DENIED, details: 'no identity issued' });
+        if (!this.jwtMinter) return cb({ code: grpc.status.UNIMPLEMENTED });
+        this.jwtMinter(call.request.audience, call.request.spiffe_id).then(
+          (svids) => cb(null, { svids }),
+          (err: Error) => cb({ code: grpc.status.INTERNAL, details: err.message }),
+        );
+      },
+      FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, { bundles: Record<string, Buffer> }>) => {
+        if (call.metadata.get('workload.spiffe.io')[0] !== 'true') return call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'security header missing from request' });
+        this.#jwtStreams.add(call);
+        call.on('cancelled', () => this.#jwtStreams.delete(call));
+        if (this.#jwtBundles) call.write(this.#jwtBundles);
+      },
       ValidateJWTSVID: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED }),
     });
     await rm(this.socketPath, { force: true });
@@ -99,6 +125,7 @@ export class FakeWorkloadApi {
     const server = this.#server;
     this.#server = undefined;
     this.#streams.clear();
+    this.#jwtStreams.clear();
     server?.forceShutdown();
     await rm(this.socketPath, { force: true });
   }

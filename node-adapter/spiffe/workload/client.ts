@@ -40,8 +40,24 @@ export function workloadMetadata(): grpc.Metadata {
   return md;
 }
 
+export interface JwtSvidMessage {
+  spiffe_id: string;
+  svid: string;
+  hint: string;
+}
+export interface JwtBundlesResponseMessage {
+  bundles: Record<string, Buffer>;
+}
+
 export type WorkloadApiClient = grpc.Client & {
   FetchX509SVID(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<X509SvidResponseMessage>;
+  FetchJWTBundles(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<JwtBundlesResponseMessage>;
+  FetchJWTSVID(
+    request: { audience: string[]; spiffe_id: string },
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, response?: { svids: JwtSvidMessage[] }) => void,
+  ): grpc.ClientUnaryCall;
 };
 
 /** A client for `endpoint` (insecure channel: the Workload API is a local socket, as the standard says). */

@@ -3,3 +3,4 @@ export { parseWorkloadEndpoint, workloadEndpointFrom, SPIFFE_ENDPOINT_SOCKET, ty
 export { createWorkloadApiClient, workloadApiDefinition, workloadMetadata, mapGrpcError } from './client.js';
 export { splitDerCertificates } from './der.js';
 export { WorkloadX509Source, DEFAULT_READY_TIMEOUT_MS, type WorkloadX509SourceOptions, type SvidPicker } from './x509-source.js';
+export { WorkloadJwtSource, JWT_REFRESH_BEFORE_MS, type JwtSvid, type WorkloadJwtSourceOptions } from './jwt-source.js';

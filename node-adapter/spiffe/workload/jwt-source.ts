@@ -1,0 +1,234 @@
+/**
+ * JWT-SVIDs and JWT bundles over the SPIFFE Workload API (go-spiffe's `workloadapi.JWTSource`):
+ * `fetchJwtSvid({ audience })` through `FetchJWTSVID`, cached until shortly before it expires;
+ * the `FetchJWTBundles` stream kept as a `BundleSource` for `validateJwtSvid`, reconnecting with
+ * backoff while the last good bundles keep serving.
+ */
+import type { ClientReadableStream } from '@grpc/grpc-js';
+import { TrustBundle, TrustError, parseSpiffeId, parseTrustDomain, type BundleSource, type SpiffeId, type TrustDomain } from '../core.js';
+import { BundleSet } from '../core.js';
+import { workloadEndpointFrom, type WorkloadEndpoint } from './address.js';
+import { createWorkloadApiClient, isPermanent, mapGrpcError, workloadMetadata, type JwtBundlesResponseMessage, type WorkloadApiClient } from './client.js';
+import { DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_READY_TIMEOUT_MS } from './x509-source.js';
+
+/** Deadline of one FetchJWTSVID call. */
+export const JWT_FETCH_TIMEOUT_MS = 10_000;
+/** A cached JWT-SVID is refetched when less than this much of its life is left (or half its lifetime, if shorter). */
+export const JWT_REFRESH_BEFORE_MS = 30_000;
+const MAX_CACHED = 64;
+
+export interface JwtSvid {
+  readonly id: SpiffeId;
+  /** The JWT-SVID, JWS compact serialization. */
+  readonly token: string;
+  readonly audience: readonly string[];
+  readonly expiresAt: Date;
+  readonly hint: string;
+}
+
+export interface WorkloadJwtSourceOptions {
+  readonly address?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly log?: (line: string) => void;
+}
+
+/** The JWKS of a JWT bundle from the Workload API (keys by `kid`) as a TrustBundle. */
+function jwtBundle(td: TrustDomain, bytes: Buffer): TrustBundle {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: the JWT bundle of ${td.name} is not JSON`, { cause: err });
+  }
+  const keys = (doc as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys)) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: the JWT bundle of ${td.name} has no keys array`);
+  const authorities: Record<string, JsonWebKey> = {};
+  for (const key of keys) {
+    const kid = (key as { kid?: unknown })?.kid;
+    if (typeof kid !== 'string' || kid === '') throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: a key of the JWT bundle of ${td.name} has no kid`);
+    if (kid in authorities) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: kid ${JSON.stringify(kid)} twice in the JWT bundle of ${td.name}`);
+    authorities[kid] = key as JsonWebKey;
+  }
+  return new TrustBundle(td, { jwtAuthorities: authorities });
+}
+
+/** The unverified `exp` and `aud` of a JWT (the token comes from our own agent; verifiers use validateJwtSvid). */
+function claimsOf(token: string): { exp: number; aud: string[] } {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new TrustError('ERR_JWS_MALFORMED', 'workloadapi: the agent returned a JWT-SVID that is not a compact JWS');
+  let payload: { exp?: unknown; aud?: unknown };
+  try {
+    payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as typeof payload;
+  } catch (err) {
+    throw new TrustError('ERR_JWS_MALFORMED', 'workloadapi: the JWT-SVID payload is not JSON', { cause: err });
+  }
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw new TrustError('ERR_JWT_CLAIM_INVALID', 'workloadapi: the JWT-SVID has no exp');
+  const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud.filter((a): a is string => typeof a === 'string') : [];
+  return { exp: payload.exp, aud };
+}
+
+export class WorkloadJwtSource implements BundleSource {
+  readonly endpoint: WorkloadEndpoint;
+  readonly #options: WorkloadJwtSourceOptions;
+  readonly #client: WorkloadApiClient;
+  #bundles: BundleSet | undefined;
+  #call: ClientReadableStream<JwtBundlesResponseMessage> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #delay: number;
+  #closed = false;
+  #lastError: TrustError | undefined;
+  readonly #readyWaiters = new Set<() => void>();
+  readonly #errorListeners = new Set<(e: Error) => void>();
+  readonly #cache = new Map<string, JwtSvid & { readonly lifetimeMs: number }>();
+  /** FetchJWTSVID calls made (cache misses), for tests and metrics. */
+  fetches = 0;
+
+  constructor(options: WorkloadJwtSourceOptions = {}) {
+    this.endpoint = workloadEndpointFrom(options.address, options.env ?? process.env);
+    this.#options = options;
+    this.#delay = options.backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
+    this.#client = createWorkloadApiClient(this.endpoint);
+    this.#connect();
+  }
+
+  /** Opens a source and waits for the first JWT bundles. */
+  static async open(options: WorkloadJwtSourceOptions & { readonly readyTimeoutMs?: number } = {}): Promise<WorkloadJwtSource> {
+    const source = new WorkloadJwtSource(options);
+    try {
+      await source.ready(options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+    return source;
+  }
+
+  ready(timeoutMs: number = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
+    if (this.#bundles) return Promise.resolve();
+    if (this.#closed) return Promise.reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed'));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#readyWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#readyWaiters.delete(done);
+        const why = this.#lastError ? ` (${this.#lastError.code}: ${this.#lastError.message})` : '';
+        reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', `workloadapi: no JWT bundles from ${this.endpoint.address} within ${timeoutMs} ms${why}`));
+      }, timeoutMs);
+      this.#readyWaiters.add(done);
+    });
+  }
+
+  /** The JWT bundle of a trust domain (for `validateJwtSvid`). */
+  getBundle(trustDomain: TrustDomain | string): TrustBundle {
+    if (this.#closed) throw new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed');
+    if (!this.#bundles) throw new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: no JWT bundles yet');
+    return this.#bundles.getBundle(trustDomain);
+  }
+
+  onError(listener: (error: Error) => void): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  /**
+   * A JWT-SVID for `audience` (the first the agent returns, or the one for `spiffeId`, or with
+   * `hint`), from the cache while more than 30 s (or half its lifetime) is left.
+   *
+   * @example
+   * const { token } = await jwtSource.fetchJwtSvid({ audience: ['reports'] })
+   */
+  async fetchJwtSvid(request: { readonly audience: string | readonly string[]; readonly spiffeId?: string; readonly hint?: string }): Promise<JwtSvid> {
+    if (this.#closed) throw new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed');
+    const audience = typeof request.audience === 'string' ? [request.audience] : [...request.audience];
+    if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) throw new TrustError('ERR_INPUT_INVALID', 'workloadapi: a JWT-SVID needs at least one non-empty audience');
+    const wantId = request.spiffeId === undefined ? '' : parseSpiffeId(request.spiffeId).toString();
+    const key = JSON.stringify([audience, wantId, request.hint ?? null]);
+    const cached = this.#cache.get(key);
+    if (cached) {
+      const left = cached.expiresAt.getTime() - Date.now();
+      if (left > Math.min(JWT_REFRESH_BEFORE_MS, cached.lifetimeMs / 2)) return cached;
+      this.#cache.delete(key);
+    }
+    this.fetches++;
+    const response = await new Promise<{ svids: { spiffe_id: string; svid: string; hint: string }[] }>((resolve, reject) => {
+      this.#client.FetchJWTSVID({ audience, spiffe_id: wantId }, workloadMetadata(), { deadline: Date.now() + JWT_FETCH_TIMEOUT_MS }, (err, res) =>
+        err ? reject(mapGrpcError(err, 'FetchJWTSVID')) : resolve(res ?? { svids: [] }),
+      );
+    });
+    const svids = response.svids ?? [];
+    const picked = request.hint !== undefined ? svids.find((s) => s.hint === request.hint) : svids[0];
+    if (!picked) throw new TrustError(svids.length === 0 ? 'ERR_WORKLOAD_API_DENIED' : 'ERR_WORKLOAD_API_FAILED', `workloadapi: no JWT-SVID${request.hint !== undefined ? ` with hint ${JSON.stringify(request.hint)}` : ''} for audience ${audience.join(', ')}`);
+    const id = parseSpiffeId(picked.spiffe_id);
+    const claims = claimsOf(picked.svid);
+    const svid = Object.freeze({ id, token: picked.svid, audience: claims.aud, expiresAt: new Date(claims.exp * 1000), hint: picked.hint, lifetimeMs: claims.exp * 1000 - Date.now() });
+    this.#cache.set(key, svid);
+    if (this.#cache.size > MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
+    return svid;
+  }
+
+  #connect(): void {
+    if (this.#closed) return;
+    const call = this.#client.FetchJWTBundles({}, workloadMetadata());
+    this.#call = call;
+    call.on('data', (message: JwtBundlesResponseMessage) => {
+      try {
+        const set = new BundleSet();
+        for (const [tdId, bytes] of Object.entries(message.bundles ?? {})) set.add(jwtBundle(parseTrustDomain(tdId), bytes));
+        this.#bundles = set;
+        this.#delay = this.#options.backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
+        for (const resolve of [...this.#readyWaiters]) resolve();
+      } catch (err) {
+        this.#report(err instanceof TrustError ? err : new TrustError('ERR_BUNDLE_INVALID', 'workloadapi: the JWT bundles could not be used', { cause: err }));
+      }
+    });
+    call.on('error', (err: unknown) => {
+      if (this.#closed || this.#call !== call) return;
+      this.#report(mapGrpcError(err, 'FetchJWTBundles'));
+      if (!isPermanent(err)) this.#reconnectLater();
+    });
+    call.on('end', () => {
+      if (!this.#closed && this.#call === call) this.#reconnectLater();
+    });
+  }
+
+  #report(error: TrustError): void {
+    if (!this.#bundles) this.#lastError = error;
+    for (const l of [...this.#errorListeners]) {
+      try {
+        l(error);
+      } catch {
+        // a failing listener does not stop the others
+      }
+    }
+  }
+
+  #reconnectLater(): void {
+    if (this.#closed || this.#retry !== undefined) return;
+    this.#call = undefined;
+    const max = this.#options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
+    const delay = Math.min(max, this.#delay) * (0.8 + Math.random() * 0.4);
+    this.#delay = Math.min(max, this.#delay * 2);
+    if (this.#bundles) this.#options.log?.(`workloadapi: reconnecting to ${this.endpoint.address} in ${Math.round(delay)} ms`);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#connect();
+    }, delay);
+    this.#retry.unref?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#call?.cancel();
+    this.#call = undefined;
+    this.#client.close();
+    this.#cache.clear();
+    this.#readyWaiters.clear();
+    this.#errorListeners.clear();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * WorkloadJwtSource against the fake Workload API agent: JWT-SVIDs fetched and cached until
+ * shortly before expiry, JWT bundles streamed into a BundleSource that validateJwtSvid uses,
+ * bundle rotation, PermissionDenied, malformed bundles (last good kept).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as jose from 'jose';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeWorkloadApi } from '../support/workload-api.js';
+import { waitFor } from '../support/mtls.js';
+import { WorkloadJwtSource } from '../../node-adapter/spiffe/workload/index.js';
+import { validateJwtSvid } from '../../shared/svid/index.js';
+import type { TrustError } from '../../shared/index.js';
+
+const ID = 'spiffe://example.org/reports';
+let dir: string;
+let agent: FakeWorkloadApi;
+let signing: { kid: string; privateKey: CryptoKey; jwk: JsonWebKey };
+let lifetimeS = 300;
+
+async function keyPair(kid: string) {
+  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
+  return { kid, privateKey, jwk: { ...(await jose.exportJWK(publicKey)), kid } };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cardtrust-wl-jwt-'));
+  agent = new FakeWorkloadApi(join(dir, 'agent.sock'));
+  await agent.start();
+  signing = await keyPair('k1');
+  agent.jwtMinter = async (audience, spiffeId) => [
+    {
+      spiffe_id: spiffeId || ID,
+      svid: await new jose.SignJWT({ sub: spiffeId || ID, aud: audience })
+        .setProtectedHeader({ alg: 'ES256', kid: signing.kid, typ: 'JWT' })
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeS)
+        .sign(signing.privateKey),
+      hint: '',
+    },
+  ];
+  agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+});
+afterAll(async () => {
+  await agent.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('WorkloadJwtSource', () => {
+  it('a JWT-SVID for an audience validates against the streamed JWT bundle', async () => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const svid = await source.fetchJwtSvid({ audience: 'reports-api' });
+    expect(svid.id.toString()).toBe(ID);
+    expect(svid.audience).toEqual(['reports-api']);
+    const validated = await validateJwtSvid(svid.token, source, { audience: 'reports-api' });
+    expect(validated.id.toString()).toBe(ID);
+    await expect(validateJwtSvid(svid.token, source, { audience: 'other' })).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_MISMATCH' });
+    await source.close();
+  });
+
+  it('cached until shortly before expiry: a second call does not reach the agent; a short-lived one is refetched', async () => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const a = await source.fetchJwtSvid({ audience: ['x'] });
+    const b = await source.fetchJwtSvid({ audience: ['x'] });
+    expect(b.token).toBe(a.token);
+    expect(source.fetches).toBe(1);
+    lifetimeS = 2;
+    try {
+      const short = await source.fetchJwtSvid({ audience: ['short'] });
+      expect(source.fetches).toBe(2);
+      await new Promise((r) => setTimeout(r, 1100)); // past half its lifetime
+      const again = await source.fetchJwtSvid({ audience: ['short'] });
+      expect(source.fetches).toBe(3);
+      expect(again.expiresAt.getTime()).toBeGreaterThanOrEqual(short.expiresAt.getTime());
+    } finally {
+      lifetimeS = 300;
+    }
+    await source.close();
+  });
+
+  it('JWT bundle rotation: a key removed from the bundle stops validating', async () => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const { token } = await source.fetchJwtSvid({ audience: 'rot' });
+    const next = await keyPair('k2');
+    agent.pushJwtBundles({ 'example.org': { keys: [next.jwk] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'rot' }).then(() => false, (e: TrustError) => e.code === 'ERR_JWS_KEY_NOT_FOUND'), 3000, 'the rotated bundle');
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'rot' }).then(() => true, () => false), 3000, 'the bundle back');
+    await source.close();
+  });
+
+  it('a malformed JWT bundle is refused and the last good one kept', async () => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const errors: TrustError[] = [];
+    source.onError((e) => errors.push(e as TrustError));
+    const { token } = await source.fetchJwtSvid({ audience: 'm' });
+    agent.pushJwtBundles({ 'example.org': { keys: [{ kty: 'EC' }] } });
+    await waitFor(() => errors.length > 0, 3000, 'the refusal');
+    expect(errors[0]!.code).toBe('ERR_BUNDLE_INVALID');
+    expect((await validateJwtSvid(token, source, { audience: 'm' })).id.toString()).toBe(ID);
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await source.close();
+  });
+
+  it('PermissionDenied on FetchJWTSVID: ERR_WORKLOAD_API_DENIED; no audience: ERR_INPUT_INVALID', async () => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    agent.denyAll();
+    try {
+      await expect(source.fetchJwtSvid({ audience: 'denied' })).rejects.toMatchObject({ code: 'ERR_WORKLOAD_API_DENIED', message: 'workloadapi: FetchJWTSVID failed: PERMISSION_DENIED' });
+    } finally {
+      agent.allow();
+    }
+    await expect(source.fetchJwtSvid({ audience: [] })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+    await source.close();
+    await expect(source.fetchJwtSvid({ audience: 'x' })).rejects.toMatchObject({ code: 'ERR_SVID_SOURCE_UNAVAILABLE' });
+  });
+});
