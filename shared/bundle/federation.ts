@@ -1,0 +1,241 @@
+/**
+ * SPIFFE federation (the SPIFFE Federation standard): fetching a trust domain's bundle from its
+ * bundle endpoint, and a `BundleSource` that keeps each federated trust domain's bundle fresh on
+ * its refresh hint. Runtime-neutral: `fetch` is the platform's (or the caller's), timers are not
+ * used — a bundle is refreshed when it is asked for and due, so it works in a Worker isolate too.
+ *
+ * Only the `https_web` profile lives here (web PKI TLS, what plain `fetch` does); `https_spiffe`
+ * needs an mTLS client and lives in the Node adapter.
+ */
+import { TrustError } from '../errors.js';
+import { readCapped } from '../http/body.js';
+import { type TrustDomain, toTrustDomain } from '../spiffe/id.js';
+import { parseSpiffeBundle } from './parse-spiffe-bundle.js';
+import type { BundleSource } from './source.js';
+import { MAX_BUNDLE_BYTES, type TrustBundle } from './trust-bundle.js';
+
+export const DEFAULT_BUNDLE_FETCH_TIMEOUT_MS = 10_000;
+/** Refresh interval when the bundle carries no `spiffe_refresh_hint`: 5 minutes. */
+export const DEFAULT_REFRESH_MS = 300_000;
+/** A refresh hint is honoured between these bounds: 30 s and 24 h. */
+export const MIN_REFRESH_MS = 30_000;
+export const MAX_REFRESH_MS = 86_400_000;
+
+export interface FetchSpiffeBundleOptions {
+  readonly trustDomain: TrustDomain | string;
+  /** `https_web` only here (see the Node adapter for `https_spiffe`). */
+  readonly profile?: 'https_web';
+  readonly fetch?: typeof fetch;
+  /** Deadline for the whole exchange, body included; default 10 s. */
+  readonly timeoutMs?: number;
+  /** Largest body accepted; default 1 MiB. */
+  readonly maxBytes?: number;
+  /** The bundle held so far: a new one with a lower `spiffe_sequence` is refused. */
+  readonly previous?: TrustBundle;
+}
+
+export interface FetchedSpiffeBundle {
+  readonly bundle: TrustBundle;
+  /** When to fetch again, from `spiffe_refresh_hint` bounded to [30 s, 24 h], else 5 min. */
+  readonly refreshMs: number;
+}
+
+/** The refresh interval a bundle asks for, bounded. */
+export function refreshIntervalMs(bundle: TrustBundle): number {
+  if (bundle.refreshHint === undefined) return DEFAULT_REFRESH_MS;
+  return Math.min(MAX_REFRESH_MS, Math.max(MIN_REFRESH_MS, bundle.refreshHint * 1000));
+}
+
+/**
+ * Fetches and parses the bundle at a bundle endpoint URL (`https:` only, no redirects, capped,
+ * one deadline). Throws `ERR_FETCH_*` for the exchange, `ERR_JSON_MALFORMED`/`ERR_BUNDLE_INVALID`
+ * for the document, `ERR_BUNDLE_INVALID` when `spiffe_sequence` goes backwards.
+ *
+ * @example
+ * const { bundle } = await fetchSpiffeBundle('https://example.org/bundle', { trustDomain: 'example.org' })
+ */
+export async function fetchSpiffeBundle(url: string, options: FetchSpiffeBundleOptions): Promise<FetchedSpiffeBundle> {
+  const td = toTrustDomain(options.trustDomain);
+  if ((options.profile ?? 'https_web') !== 'https_web') throw new TrustError('ERR_INPUT_INVALID', `federation: profile ${String(options.profile)} is not available here (https_spiffe needs the Node adapter's mTLS client)`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new TrustError('ERR_INPUT_INVALID', 'federation: the bundle endpoint URL is not a URL', { cause: err });
+  }
+  if (parsed.protocol !== 'https:') throw new TrustError('ERR_FETCH_ORIGIN_NOT_ALLOWED', `federation: the https_web profile needs an https: URL (got ${parsed.protocol})`);
+  if (parsed.username || parsed.password) throw new TrustError('ERR_INPUT_INVALID', 'federation: the bundle endpoint URL must not carry credentials');
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BUNDLE_FETCH_TIMEOUT_MS;
+  const maxBytes = Math.min(options.maxBytes ?? MAX_BUNDLE_BYTES, MAX_BUNDLE_BYTES);
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new TrustError('ERR_FETCH_TIMEOUT', `federation: no bundle from ${parsed.origin} within ${timeoutMs} ms`);
+      reject(err);
+      controller.abort(err);
+    }, timeoutMs);
+  });
+  timedOut.catch(() => {});
+  try {
+    let response: Response;
+    try {
+      response = await Promise.race([fetchFn(parsed.toString(), { method: 'GET', redirect: 'manual', signal: controller.signal, headers: { accept: 'application/json' } }), timedOut]);
+    } catch (err) {
+      if (err instanceof TrustError) throw err;
+      throw new TrustError('ERR_FETCH_FAILED', `federation: fetching ${parsed.origin}${parsed.pathname} failed`, { cause: err });
+    }
+    if (response.status >= 300 && response.status < 400) {
+      response.body?.cancel().catch(() => {});
+      throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', `federation: ${parsed.origin} answered ${response.status}; bundle endpoints are not followed through redirects`);
+    }
+    if (response.status === 404) {
+      response.body?.cancel().catch(() => {});
+      throw new TrustError('ERR_FETCH_NOT_FOUND', `federation: no bundle at ${parsed.toString()}`);
+    }
+    if (response.status !== 200) {
+      response.body?.cancel().catch(() => {});
+      throw new TrustError('ERR_FETCH_FAILED', `federation: ${parsed.toString()} answered HTTP ${response.status}`);
+    }
+    const length = response.headers.get('content-length');
+    if (length !== null && /^\d+$/.test(length) && Number(length) > maxBytes) {
+      response.body?.cancel().catch(() => {});
+      throw new TrustError('ERR_FETCH_TOO_LARGE', `federation: the bundle at ${parsed.toString()} exceeds ${maxBytes} bytes`);
+    }
+    const bytes = await readCapped(response.body, maxBytes, 'ERR_FETCH_TOO_LARGE', timedOut).catch((err: unknown) => {
+      if (err instanceof TrustError) throw err;
+      throw new TrustError('ERR_FETCH_FAILED', `federation: reading the bundle from ${parsed.toString()} failed`, { cause: err });
+    });
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch (err) {
+      throw new TrustError('ERR_JSON_MALFORMED', 'federation: the bundle is not UTF-8', { cause: err });
+    }
+    const bundle = parseSpiffeBundle(text, td, { maxBytes });
+    const before = options.previous?.sequence;
+    if (before !== undefined && bundle.sequence !== undefined && bundle.sequence < before) {
+      throw new TrustError('ERR_BUNDLE_INVALID', `federation: the bundle of ${td.name} went backwards (spiffe_sequence ${bundle.sequence} after ${before})`);
+    }
+    return { bundle, refreshMs: refreshIntervalMs(bundle) };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+export interface FederatedEndpoint {
+  readonly trustDomain: string;
+  /** The `https_web` bundle endpoint URL. */
+  readonly url: string;
+}
+
+export interface FederatedBundleStatus {
+  readonly trustDomain: string;
+  readonly url: string;
+  /** When the bundle served was fetched (ms since the epoch), if ever. */
+  readonly fetchedAt?: number;
+  /** True when the last refresh failed or the bundle is older than its refresh interval times `staleAfter`. */
+  readonly stale: boolean;
+  readonly lastError?: { readonly code: TrustError['code']; readonly message: string };
+  readonly sequence?: number;
+}
+
+export interface FederatedBundleSourceOptions {
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+  /** A bundle counts as stale after this many refresh intervals without a successful refresh; default 2. */
+  readonly staleAfter?: number;
+  /** The clock (tests). */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly endpoint: FederatedEndpoint;
+  bundle?: TrustBundle;
+  fetchedAt?: number;
+  dueAt: number;
+  refreshMs: number;
+  lastError?: TrustError;
+  inflight?: Promise<void>;
+}
+
+/**
+ * The bundles of federated trust domains, each refreshed from its `https_web` endpoint when it is
+ * asked for and due (its refresh hint, bounded), single-flight. A failed refresh keeps the last
+ * good bundle (never empties it) and is reported by `status()`; a trust domain whose bundle was
+ * never fetched is `ERR_BUNDLE_NOT_FOUND` with the reason.
+ *
+ * @example
+ * const federated = new FederatedBundleSource([{ trustDomain: 'partner.test', url: 'https://partner.test/bundle' }])
+ * await verifyX509Svid(chain, federated)
+ */
+export class FederatedBundleSource implements BundleSource {
+  readonly #entries = new Map<string, Entry>();
+  readonly #options: FederatedBundleSourceOptions;
+  readonly #now: () => number;
+
+  constructor(endpoints: readonly FederatedEndpoint[], options: FederatedBundleSourceOptions = {}) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    for (const endpoint of endpoints) {
+      const td = toTrustDomain(endpoint.trustDomain).name;
+      if (this.#entries.has(td)) throw new TrustError('ERR_CONFIG_INVALID', `federation: trust domain ${td} configured twice`);
+      this.#entries.set(td, { endpoint: { trustDomain: td, url: endpoint.url }, dueAt: 0, refreshMs: DEFAULT_REFRESH_MS });
+    }
+  }
+
+  /** Refreshes every trust domain now (e.g. at start-up); never rejects. */
+  async refreshAll(): Promise<void> {
+    await Promise.all([...this.#entries.values()].map((e) => this.#refresh(e)));
+  }
+
+  async getBundle(trustDomain: TrustDomain | string): Promise<TrustBundle> {
+    const td = toTrustDomain(trustDomain).name;
+    const entry = this.#entries.get(td);
+    if (!entry) throw new TrustError('ERR_BUNDLE_NOT_FOUND', `federation: trust domain ${td} is not federated`);
+    if (this.#now() >= entry.dueAt) await this.#refresh(entry);
+    if (!entry.bundle) {
+      const why = entry.lastError ? `: ${entry.lastError.code}: ${entry.lastError.message}` : '';
+      throw new TrustError('ERR_BUNDLE_NOT_FOUND', `federation: no bundle of ${td} yet${why}`, entry.lastError ? { cause: entry.lastError } : undefined);
+    }
+    return entry.bundle;
+  }
+
+  status(): FederatedBundleStatus[] {
+    const staleAfter = this.#options.staleAfter ?? 2;
+    return [...this.#entries.values()].map((e) => ({
+      trustDomain: e.endpoint.trustDomain,
+      url: e.endpoint.url,
+      ...(e.fetchedAt !== undefined ? { fetchedAt: e.fetchedAt } : {}),
+      stale: e.bundle === undefined || e.lastError !== undefined || this.#now() - (e.fetchedAt ?? 0) > staleAfter * e.refreshMs,
+      ...(e.lastError ? { lastError: { code: e.lastError.code, message: e.lastError.message } } : {}),
+      ...(e.bundle?.sequence !== undefined ? { sequence: e.bundle.sequence } : {}),
+    }));
+  }
+
+  #refresh(entry: Entry): Promise<void> {
+    entry.inflight ??= (async () => {
+      try {
+        const { bundle, refreshMs } = await fetchSpiffeBundle(entry.endpoint.url, {
+          trustDomain: entry.endpoint.trustDomain,
+          ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+          ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
+          ...(entry.bundle ? { previous: entry.bundle } : {}),
+        });
+        entry.bundle = bundle;
+        entry.fetchedAt = this.#now();
+        entry.refreshMs = refreshMs;
+        entry.dueAt = this.#now() + refreshMs;
+        delete entry.lastError;
+      } catch (err) {
+        entry.lastError = err instanceof TrustError ? err : new TrustError('ERR_FETCH_FAILED', 'federation: refresh failed', { cause: err });
+        // retry sooner than a full interval, but not on every request
+        entry.dueAt = this.#now() + Math.min(entry.refreshMs, MIN_REFRESH_MS);
+      } finally {
+        entry.inflight = undefined;
+      }
+    })();
+    return entry.inflight;
+  }
+}
