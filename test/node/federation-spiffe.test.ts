@@ -1,0 +1,80 @@
+/**
+ * The https_spiffe federation profile on real TLS: a bundle endpoint served by a Node HTTPS
+ * server with its X509-SVID, fetched by fetchSpiffeBundleSpiffe — accepted for the configured
+ * endpoint ID, refused for another ID or a CA the held bundle does not have (nothing requested),
+ * a slow endpoint timed out.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { TestCA } from '../support/ca.js';
+import { fetchSpiffeBundleSpiffe } from '../../node-adapter/spiffe/index.js';
+import { TrustBundle, serializeSpiffeBundle } from '../../shared/bundle/index.js';
+import type { ErrorCode } from '../../shared/errors.js';
+
+const ENDPOINT_ID = 'spiffe://partner.test/spire/server';
+let partner: TestCA;
+let server: Server;
+let url: string;
+let requests = 0;
+let slow = false;
+
+beforeAll(async () => {
+  partner = await TestCA.create({ trustDomain: 'partner.test' });
+  const svid = await partner.issueSVID(ENDPOINT_ID);
+  const doc = serializeSpiffeBundle(new TrustBundle('partner.test', { x509Authorities: [partner.der], sequence: 7, refreshHint: 60 }));
+  server = createServer({ cert: svid.pem, key: svid.keyPem }, (req, res) => {
+    requests++;
+    if (slow) return; // never answers
+    res.setHeader('content-type', 'application/json');
+    res.end(doc);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/bundle`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const held = () => new TrustBundle('partner.test', { x509Authorities: [partner.der] });
+
+async function code(opts: Partial<Parameters<typeof fetchSpiffeBundleSpiffe>[1]>): Promise<ErrorCode | 'ok'> {
+  try {
+    await fetchSpiffeBundleSpiffe(url, { trustDomain: 'partner.test', endpointSpiffeId: ENDPOINT_ID, bundles: held(), ...opts });
+    return 'ok';
+  } catch (err) {
+    return (err as { code: ErrorCode }).code;
+  }
+}
+
+describe('fetchSpiffeBundleSpiffe', () => {
+  it('the endpoint authenticated by its SVID: the bundle, its sequence and refresh interval', async () => {
+    const r = await fetchSpiffeBundleSpiffe(url, { trustDomain: 'partner.test', endpointSpiffeId: ENDPOINT_ID, bundles: held() });
+    expect(r.bundle.sequence).toBe(7);
+    expect(r.refreshMs).toBe(60_000);
+  });
+
+  it('another endpoint ID: ERR_PEER_NOT_AUTHORIZED and no request sent', async () => {
+    const before = requests;
+    expect(await code({ endpointSpiffeId: 'spiffe://partner.test/other' })).toBe('ERR_PEER_NOT_AUTHORIZED');
+    expect(requests).toBe(before);
+  });
+
+  it('a held bundle without the endpoint CA: ERR_PEER_CERTIFICATE_INVALID and no request sent', async () => {
+    const other = await TestCA.create({ trustDomain: 'partner.test' });
+    const before = requests;
+    expect(await code({ bundles: new TrustBundle('partner.test', { x509Authorities: [other.der] }) })).toBe('ERR_PEER_CERTIFICATE_INVALID');
+    expect(requests).toBe(before);
+  });
+
+  it('a sequence going backwards, a slow endpoint', async () => {
+    expect(await code({ previous: new TrustBundle('partner.test', { x509Authorities: [partner.der], sequence: 8 }) })).toBe('ERR_BUNDLE_INVALID');
+    slow = true;
+    try {
+      expect(await code({ timeoutMs: 200 })).toBe('ERR_FETCH_TIMEOUT');
+    } finally {
+      slow = false;
+    }
+  });
+});
