@@ -43,6 +43,20 @@ export class FakeWorkloadApi {
     for (const s of this.#jwtStreams) s.write(this.#jwtBundles);
   }
 
+  readonly #bundleStreams = new Set<grpc.ServerWritableStream<unknown, { crl: Buffer[]; bundles: Record<string, Buffer> }>>();
+  #x509Bundles: { crl: Buffer[]; bundles: Record<string, Buffer> } | undefined;
+  /** Answers ValidateJWTSVID ({ spiffe_id, claims: google.protobuf.Struct }). */
+  jwtValidator: ((token: string, audience: string) => Promise<{ spiffe_id: string; claims: unknown }>) | undefined;
+
+  /** Sets the X.509 bundles (trust domain → CAs, or raw DER) for FetchX509Bundles and streams them. */
+  pushX509Bundles(bundles: Record<string, readonly TestCA[] | Buffer>): void {
+    this.#x509Bundles = {
+      crl: [],
+      bundles: Object.fromEntries(Object.entries(bundles).map(([td, v]) => [`spiffe://${td}`, Buffer.isBuffer(v) ? v : Buffer.concat(v.map((c) => Buffer.from(c.rootDer)))])),
+    };
+    for (const s of this.#bundleStreams) s.write(this.#x509Bundles);
+  }
+
   /** Calls refused for missing metadata. */
   refusedWithoutMetadata = 0;
   calls = 0;
@@ -75,7 +89,12 @@ export class FakeWorkloadApi {
         call.on('close', () => this.#streams.delete(call));
         if (this.#current) call.write(this.#current);
       },
-      FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
+      FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, { crl: Buffer[]; bundles: Record<string, Buffer> }>) => {
+        if (call.metadata.get('workload.spiffe.io')[0] !== 'true') return call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'security header missing from request' });
+        this.#bundleStreams.add(call);
+        call.on('cancelled', () => this.#bundleStreams.delete(call));
+        if (this.#x509Bundles) call.write(this.#x509Bundles);
+      },
       FetchJWTSVID: (call: grpc.ServerUnaryCall<{ audience: string[]; spiffe_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         this.jwtCalls++;
         if (call.metadata.get('workload.spiffe.io')[0] !== 'true') return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'security header missing from request' });
@@ -92,7 +111,14 @@ export class FakeWorkloadApi {
         call.on('cancelled', () => this.#jwtStreams.delete(call));
         if (this.#jwtBundles) call.write(this.#jwtBundles);
       },
-      ValidateJWTSVID: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED }),
+      ValidateJWTSVID: (call: grpc.ServerUnaryCall<{ audience: string; svid: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        if (call.metadata.get('workload.spiffe.io')[0] !== 'true') return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'security header missing from request' });
+        if (!this.jwtValidator) return cb({ code: grpc.status.UNIMPLEMENTED });
+        this.jwtValidator(call.request.svid, call.request.audience).then(
+          (r) => cb(null, r),
+          () => cb({ code: grpc.status.INVALID_ARGUMENT, details: 'token is invalid' }),
+        );
+      },
     });
     await rm(this.socketPath, { force: true });
     await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
@@ -126,6 +152,7 @@ export class FakeWorkloadApi {
     this.#server = undefined;
     this.#streams.clear();
     this.#jwtStreams.clear();
+    this.#bundleStreams.clear();
     server?.forceShutdown();
     await rm(this.socketPath, { force: true });
   }

@@ -28,7 +28,7 @@ let definition: grpc.GrpcObject | undefined;
 /** The loaded service definition (loaded once). */
 export function workloadApiDefinition(): grpc.GrpcObject {
   definition ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(fileURLToPath(new URL('./workload.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true, arrays: true, objects: true }),
+    protoLoader.loadSync(fileURLToPath(new URL('./workload.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true, arrays: true, objects: true, oneofs: true }),
   );
   return definition;
 }
@@ -49,7 +49,19 @@ export interface JwtBundlesResponseMessage {
   bundles: Record<string, Buffer>;
 }
 
+export interface X509BundlesResponseMessage {
+  crl: Buffer[];
+  bundles: Record<string, Buffer>;
+}
+
 export type WorkloadApiClient = grpc.Client & {
+  FetchX509Bundles(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<X509BundlesResponseMessage>;
+  ValidateJWTSVID(
+    request: { audience: string; svid: string },
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, response?: { spiffe_id: string; claims: unknown }) => void,
+  ): grpc.ClientUnaryCall;
   FetchX509SVID(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<X509SvidResponseMessage>;
   FetchJWTBundles(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<JwtBundlesResponseMessage>;
   FetchJWTSVID(

@@ -4,3 +4,4 @@ export { createWorkloadApiClient, workloadApiDefinition, workloadMetadata, mapGr
 export { splitDerCertificates } from './der.js';
 export { WorkloadX509Source, DEFAULT_READY_TIMEOUT_MS, type WorkloadX509SourceOptions, type SvidPicker } from './x509-source.js';
 export { WorkloadJwtSource, JWT_REFRESH_BEFORE_MS, type JwtSvid, type WorkloadJwtSourceOptions } from './jwt-source.js';
+export { WorkloadX509BundleSource, type WorkloadBundleSourceOptions } from './bundle-source.js';

@@ -68,6 +68,30 @@ function claimsOf(token: string): { exp: number; aud: string[] } {
   return { exp: payload.exp, aud };
 }
 
+/** google.protobuf.Struct (as proto-loader decodes it) → a plain object. */
+function structToObject(struct: unknown): Record<string, unknown> {
+  const value = (v: unknown): unknown => {
+    const x = v as { kind?: string; [k: string]: unknown };
+    switch (x?.kind) {
+      case 'nullValue':
+        return null;
+      case 'numberValue':
+      case 'stringValue':
+      case 'boolValue':
+        return x[x.kind];
+      case 'structValue':
+        return structToObject(x.structValue);
+      case 'listValue':
+        return ((x.listValue as { values?: unknown[] })?.values ?? []).map(value);
+      default:
+        return undefined;
+    }
+  };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((struct as { fields?: Record<string, unknown> })?.fields ?? {})) out[k] = value(v);
+  return out;
+}
+
 export class WorkloadJwtSource implements BundleSource {
   readonly endpoint: WorkloadEndpoint;
   readonly #options: WorkloadJwtSourceOptions;
@@ -168,6 +192,21 @@ export class WorkloadJwtSource implements BundleSource {
     this.#cache.set(key, svid);
     if (this.#cache.size > MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
     return svid;
+  }
+
+  /**
+   * Asks the agent to validate a JWT-SVID (`ValidateJWTSVID`): the SPIFFE ID and claims it
+   * returns. Local validation (`validateJwtSvid(token, this, { audience })`) needs no round trip.
+   */
+  async validateWithAgent(token: string, audience: string): Promise<{ id: SpiffeId; claims: Record<string, unknown> }> {
+    if (this.#closed) throw new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed');
+    if (typeof token !== 'string' || token === '' || typeof audience !== 'string' || audience === '') throw new TrustError('ERR_INPUT_INVALID', 'workloadapi: a token and an audience are required');
+    const res = await new Promise<{ spiffe_id: string; claims: unknown }>((resolve, reject) => {
+      this.#client.ValidateJWTSVID({ audience, svid: token }, workloadMetadata(), { deadline: Date.now() + JWT_FETCH_TIMEOUT_MS }, (err, r) =>
+        err ? reject(mapGrpcError(err, 'ValidateJWTSVID')) : resolve(r ?? { spiffe_id: '', claims: {} }),
+      );
+    });
+    return { id: parseSpiffeId(res.spiffe_id), claims: structToObject(res.claims) };
   }
 
   #connect(): void {
