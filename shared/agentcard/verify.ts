@@ -14,6 +14,7 @@ import type { BundleSource } from '../bundle/source.js';
 import type { TrustBundle } from '../bundle/trust-bundle.js';
 import type { Certificate } from '../x509/types.js';
 import { LruCache } from '../lib/cache.js';
+import { findDuplicateMember } from '../json/find-duplicate-member.js';
 import { ASYMMETRIC, HMAC, isAsymmetric, isHmac, type AlgInfo } from './lib/algorithms.js';
 import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } from './lib/header.js';
 import { checkJwkFor, importJwk } from './lib/jwk.js';
@@ -284,6 +285,9 @@ function readCard(card: unknown, maxBytes: number): { obj: Obj; budget?: Budget 
     } catch (err) {
       throw new TrustError('ERR_JSON_MALFORMED', 'the AgentCard is not valid JSON', { cause: err });
     }
+    // JSON.parse kept the last of two equal names; another parser would have kept the first
+    const duplicate = findDuplicateMember(card);
+    if (duplicate !== undefined) throw new TrustError('ERR_CARD_MALFORMED', `the AgentCard has the member name ${JSON.stringify(duplicate.slice(0, 40))} twice in one object (I-JSON, RFC 7493)`);
     if (!isPlainObject(value)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
     return { obj: value };
   }
