@@ -20,7 +20,8 @@ import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } fr
 import { checkJwkFor, importJwk } from './lib/jwk.js';
 import { allowedOrigins, checkJku, jwksKeys, jwksText } from './lib/jku.js';
 import { CardPayloads } from './lib/payloads.js';
-import { PROFILES, type AgentCardProfile, type Budget } from './lib/profiles.js';
+import { PROFILES, type AgentCardProfile } from './lib/profiles.js';
+import { budget as sizeBudget, quotedBytes, spend, spendJson, type Budget } from './lib/size.js';
 import { signingInput } from './lib/b64.js';
 import type {
   AgentCardBinding,
@@ -103,7 +104,7 @@ export async function verifyAgentCard(card: unknown, options: VerifyAgentCardOpt
   const entries = readSignatures(obj, cfg.maxSignatures, budget);
   // signatures seen before start their crypto now, and the card is canonicalized while it runs
   const early = entries.map(startEarly);
-  const payloads = new CardPayloads(obj, budget); // throws for a card that cannot be canonicalized
+  const payloads = new CardPayloads(obj, budget); // throws for a card that cannot be canonicalized (or too large)
   const base = payloads.base;
 
   if (entries.length === 0) {
@@ -270,9 +271,10 @@ function isPlainObject(v: unknown): v is Obj {
 }
 
 /**
- * The card as an object. JSON text is measured exactly (UTF-8 bytes) before parsing; an object is
- * measured while it is walked (its content in UTF-8, see {@link Budget}), so neither costs more
- * than the limit before it is refused.
+ * The card as an object. Either way the limit applies to the card as JSON text in UTF-8 bytes:
+ * text is measured before parsing; an object as the text JSON.stringify would make of it, spent
+ * exactly while it is walked ({@link Budget}: its signatures here, the rest as it is
+ * canonicalized), so neither costs more than the limit before it is refused.
  */
 function readCard(card: unknown, maxBytes: number): { obj: Obj; budget?: Budget } {
   if (typeof card === 'string') {
@@ -292,11 +294,16 @@ function readCard(card: unknown, maxBytes: number): { obj: Obj; budget?: Budget 
     return { obj: value };
   }
   if (!isPlainObject(card)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
-  return { obj: card, budget: { left: maxBytes, limit: maxBytes } };
+  return { obj: card, budget: sizeBudget(maxBytes) };
 }
 
 function readSignatures(card: Obj, max: number, budget: Budget | undefined): Entry[] {
   const list = card['signatures'];
+  if (budget && spendJson(list, budget)) {
+    // the member's name, colon and comma (cleanCanonical spends the rest of the card)
+    spend(budget, quotedBytes('signatures') + 2);
+    budget.members++;
+  }
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw new TrustError('ERR_CARD_MALFORMED', '"signatures" must be an array');
   if (list.length > max) throw new TrustError('ERR_CARD_TOO_MANY_SIGNATURES', `the card has ${list.length} signatures, limit ${max}`);
@@ -306,11 +313,6 @@ function readSignatures(card: Obj, max: number, budget: Budget | undefined): Ent
     }
     const header = e['header'];
     if (header !== undefined && !isPlainObject(header)) throw new TrustError('ERR_CARD_MALFORMED', `signatures[${i}].header must be a JSON object`);
-    if (budget) {
-      budget.left -= e['protected'].length + e['signature'].length + 40;
-      // the unprotected header is bounded separately (maxHeaderBytes) when its signature is evaluated
-      if (budget.left < 0) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
-    }
     return header === undefined ? { protected: e['protected'], signature: e['signature'] } : { protected: e['protected'], signature: e['signature'], header };
   });
 }

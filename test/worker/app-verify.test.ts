@@ -312,3 +312,14 @@ describe('I-JSON request bodies (RFC 7493: no member name twice in one object)',
     expect(body.error?.code).toBe('ERR_JSON_MALFORMED');
   });
 });
+
+describe('the size limit over HTTP', () => {
+  it('a correctly signed ~283 KB card of 140,000 small numbers verifies (the limit is its JSON size)', async () => {
+    const big = { ...CARD, data: Array.from({ length: 140_000 }, (_, i) => i % 10) };
+    const card = await signAgentCard(big, { privateKey: svid.privateKey, certificateChain: svid.pem, profile: 'jcs-clean' });
+    expect(JSON.stringify(card).length).toBeGreaterThan(280_000);
+    const { status, report } = await verify(card);
+    expect(status).toBe(200);
+    expect(report.verified).toBe(true);
+  });
+});
