@@ -455,9 +455,10 @@ async function checkSignature(
     if (info.sigLen !== undefined && signature.length !== info.sigLen) {
       throw new TrustError('ERR_JWS_SIGNATURE_INVALID', `jws: a ${h.alg} signature is ${info.sigLen} bytes, not ${signature.length}`);
     }
-    if (early && earlyApplies(early.remembered, key, payloads)) {
+    const earlyProfile = early ? earlyApplies(early.remembered, key, payloads) : undefined;
+    if (earlyProfile) {
       // the same bytes under the key this configuration vouches for now: the early check is this check
-      if (await early.result.catch(() => false)) return { profile: early.remembered.profile, key: index };
+      if (await early!.result.catch(() => false)) return { profile: earlyProfile, key: index };
     }
     const profile = await verifyOverProfiles(entry, info, key, signature, h.ascii, payloads);
     if (profile) return { profile, key: index };
@@ -512,8 +513,20 @@ function startEarly(entry: Entry): Early | undefined {
   return { remembered: r, result };
 }
 
-function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): boolean {
-  return key === r.key && payloads.get(r.profile)?.text === r.text;
+/**
+ * The profile the early check stands for, or undefined when it does not apply. That is the profile
+ * verifyOverProfiles would report: the first, in PROFILES order, whose payload is the remembered
+ * text. Not simply the remembered profile: that is the one which matched the card seen last (a
+ * variant may have matched under a later profile), and a cache may make a report faster, never
+ * different (the report must not depend on what was verified before).
+ */
+function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): AgentCardProfile | undefined {
+  if (key !== r.key) return undefined;
+  for (const profile of PROFILES) {
+    if (payloads.get(profile)?.text === r.text) return profile;
+    if (profile === r.profile) return undefined;
+  }
+  return undefined;
 }
 
 function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
