@@ -81,4 +81,21 @@ describe('a protected header', () => {
     expect(report.verified).toBe(false);
     expect(first(report)).toMatchObject({ status: 'invalid', code: 'ERR_JWS_MALFORMED' });
   });
+
+  it.each([
+    ['a UTF-8 byte-order mark first', [0xef, 0xbb, 0xbf], /byte-order mark/],
+    ['two byte-order marks', [0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf], /byte-order mark/],
+    ['a UTF-16 byte-order mark (not UTF-8)', [0xfe, 0xff], /UTF-8/],
+  ])('starting with %s is ERR_JWS_MALFORMED, though correctly signed', async (_name, prefix, message) => {
+    const json = utf8('{"alg":"ES256","typ":"JOSE","kid":"k"}');
+    const report = await verifyAgentCard(await entry(new Uint8Array([...prefix, ...json])), { keys: { keys: [jwk] } });
+    expect(report.verified).toBe(false);
+    expect(first(report)).toMatchObject({ status: 'invalid', code: 'ERR_JWS_MALFORMED' });
+    expect(first(report).message).toMatch(message);
+  });
+
+  it('a byte-order mark inside a string value is just a character', async () => {
+    const report = await verifyAgentCard(await entry(utf8('{"alg":"ES256","typ":"JOSE","kid":"k","note":"\ufeff﻿"}')), { keys: { keys: [jwk] } });
+    expect(report.verified).toBe(true);
+  });
 });
