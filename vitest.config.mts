@@ -1,6 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { fileURLToPath } from 'node:url';
 import { workerOutbound } from './test/support/worker-outbound.js';
+import { workerTestWranglerConfig } from './test/support/worker-wrangler-config.js';
+
+// wrangler.toml without the .dev.vars that `npm start` writes next to it (see the helper)
+const wranglerConfig = workerTestWranglerConfig(fileURLToPath(new URL('.', import.meta.url)));
 
 // One suite per layer; the runtime-neutral core runs three times: in Node, in Node with
 // @peculiar/webcrypto injected as the crypto provider, and inside workerd.
@@ -18,7 +23,7 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [cloudflareTest({ wrangler: { configPath: wranglerConfig } })],
         test: { name: 'core:workerd', include: ['test/core/**/*.test.ts'], setupFiles: ['test/support/setup-workerd.ts'] },
       },
       {
@@ -27,7 +32,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             main: './workers/index.ts',
-            wrangler: { configPath: './wrangler.toml' },
+            wrangler: { configPath: wranglerConfig },
             miniflare: { outboundService: workerOutbound },
           }),
         ],
