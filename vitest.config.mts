@@ -11,6 +11,8 @@ const wranglerConfig = workerTestWranglerConfig(fileURLToPath(new URL('.', impor
 // @peculiar/webcrypto injected as the crypto provider, and inside workerd.
 export default defineConfig({
   test: {
+    // the skip reasons again at the end of the run, where people look (test/support/skip-summary-reporter.ts)
+    reporters: ['default', './test/support/skip-summary-reporter.ts'],
     projects: [
       {
         test: { name: 'core:node', include: ['test/core/**/*.test.ts'], setupFiles: ['test/support/setup-node.ts'] },
