@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { workerOutbound } from './test/support/worker-outbound.js';
 import { workerTestWranglerConfig } from './test/support/worker-wrangler-config.js';
 
-// wrangler.toml without the .dev.vars that `npm start` writes next to it (see the helper)
-const wranglerConfig = workerTestWranglerConfig(fileURLToPath(new URL('.', import.meta.url)));
+// wrangler.toml without the .dev.vars that `npm start` writes next to it (see the helper); made
+// when a workerd project starts, once for both
+let wranglerConfig: Promise<{ configPath: string }> | undefined;
+const wrangler = () => (wranglerConfig ??= workerTestWranglerConfig(fileURLToPath(new URL('.', import.meta.url))).then((configPath) => ({ configPath })));
 
 // One suite per layer; the runtime-neutral core runs three times: in Node, in Node with
 // @peculiar/webcrypto injected as the crypto provider, and inside workerd.
@@ -25,18 +27,18 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: wranglerConfig } })],
+        plugins: [cloudflareTest(async () => ({ wrangler: await wrangler() }))],
         test: { name: 'core:workerd', include: ['test/core/**/*.test.ts'], setupFiles: ['test/support/setup-workerd.ts'] },
       },
       {
         // the worker as main; its outbound fetches (fake agent origins, the local Upstash bridge) are
         // answered in Node by test/support/worker-outbound.ts; redis-server + bridge come from the globalSetup
         plugins: [
-          cloudflareTest({
+          cloudflareTest(async () => ({
             main: './workers/index.ts',
-            wrangler: { configPath: wranglerConfig },
+            wrangler: await wrangler(),
             miniflare: { outboundService: workerOutbound },
-          }),
+          })),
         ],
         test: {
           name: 'worker',

@@ -33,8 +33,8 @@ describe('the worker test config', () => {
     expect(bindings(join(dir, 'wrangler.toml'))).toMatchObject({ DEFAULT_TRUST_DOMAIN: 'left.behind' });
   });
 
-  it('has exactly the vars of wrangler.toml, whatever .dev.vars or .env hold', () => {
-    const path = workerTestWranglerConfig(dir, join(dir, 'out'));
+  it('has exactly the vars of wrangler.toml, whatever .dev.vars or .env hold', async () => {
+    const path = await workerTestWranglerConfig(dir, join(dir, 'out'));
     expect(bindings(path)).toEqual({ DEFAULT_MODE: 'strict' });
     const { main } = unstable_getMiniflareWorkerOptions(path);
     expect(main).toBe(join(dir, 'workers/index.ts'));
@@ -42,9 +42,10 @@ describe('the worker test config', () => {
 
   it('is what every workerd project of vitest.config.mts loads', () => {
     const text = readFileSync(join(root, 'vitest.config.mts'), 'utf8');
-    const uses = [...text.matchAll(/configPath:\s*([^\s},]+)/g)].map((m) => m[1]);
-    expect(uses.length).toBeGreaterThan(0);
-    expect(new Set(uses)).toEqual(new Set(['wranglerConfig']));
-    expect(text).toMatch(/const wranglerConfig = workerTestWranglerConfig\(/);
+    const plugins = [...text.matchAll(/cloudflareTest\(/g)].length;
+    expect(plugins).toBe(2); // core:workerd and worker
+    expect([...text.matchAll(/wrangler: await wrangler\(\)/g)]).toHaveLength(plugins);
+    expect(text).not.toMatch(/configPath:\s*'/); // no project reads wrangler.toml (and .dev.vars) directly
+    expect(text).toMatch(/workerTestWranglerConfig\(fileURLToPath\(new URL\('\.', import\.meta\.url\)\)\)/);
   });
 });
