@@ -9,7 +9,13 @@
  * 4. starts `wrangler dev` on 127.0.0.1:8787 (`PORT` overrides the port) and, once it answers,
  *    prints the `curl` commands that verify the sample (valid) and the tampered copy (invalid).
  *
- * `.cardtrust/` and `.dev.vars` are git-ignored. Stop with Ctrl-C.
+ * `.cardtrust/` and `.dev.vars` are git-ignored. Stop with Ctrl-C, or SIGTERM to the npm process
+ * (what process managers and `docker stop` send): the whole tree stops, wrangler and workerd
+ * included. That needs the signal to reach this process: npm runs the script through `sh -c`, and
+ * a shell that forks leaves its child unsignalled when it is killed, which is why the `start`
+ * script is `exec tsx …` (the shell becomes tsx, which relays the signal here; this process
+ * relays it to wrangler, which stops workerd). test/node/start.test.ts sends one SIGTERM to npm
+ * and checks that no process of the tree is left.
  *
  * @example
  * npm start
@@ -153,9 +159,13 @@ async function main(): Promise<void> {
     stdio: 'inherit',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
+  // the first signal asks wrangler to stop (it stops workerd); a second one does not wait any longer
+  let signalled = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode !== null) return;
+      child.kill(signalled ? 'SIGKILL' : signal);
+      signalled = true;
     });
   }
   const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));

@@ -21,5 +21,6 @@ export * from './ca/index.js';
 export * from './bundle/index.js';
 export * from './svid/index.js';
 export * from './jcs/index.js';
+export * from './json/index.js';
 export * from './agentcard/index.js';
 export * from './session/index.js';

@@ -6,5 +6,6 @@ export { TrustError, type ErrorCode } from '../../shared/errors.js';
 export { getCrypto } from '../../shared/crypto.js';
 export { parseSpiffeId, parseTrustDomain, type SpiffeId, type TrustDomain } from '../../shared/spiffe/index.js';
 export { parseCertificate, parseCertificates, decodePemBlocks, pkcs8KeyType, RSA_MIN_BITS, RSA_MAX_BITS, type Certificate } from '../../shared/x509/index.js';
+export { findDuplicateMember } from '../../shared/json/index.js';
 export { BundleSet, TrustBundle, certificateJwk, parseBundle } from '../../shared/bundle/index.js';
 export { signAgentCard, verifyAgentCard, type AgentCardReport, type AgentCardSignatureReport } from '../../shared/agentcard/index.js';

@@ -47,6 +47,10 @@ Usage: cardtrust <command> <subcommand> [options]
 Commands:
 ${COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(16)}${c.summary}`).join('\n')}
 
+Options:
+  -h, --help      this help
+  -V, --version   print the version (cardtrust <version>)
+
 Run 'cardtrust <command> <subcommand> --help' for its options.
 Exit codes: 0 success (card verified), 1 failed (card not verified),
             2 bad usage or unreadable input;

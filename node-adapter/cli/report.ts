@@ -5,7 +5,9 @@ import type { AgentCardReport, AgentCardSignatureReport } from './core.js';
  * Renders a report for people: each signature with its status, alg, kid, key source and trust
  * root, and for x5c signers the SPIFFE ID, trust domain, leaf notAfter and chain fingerprints;
  * then the identity binding, the payload hash and the overall result. Only what the report says
- * is shown: nothing from an unverified signature is presented as the signer.
+ * is shown: nothing from an unverified signature is presented as the signer. Each failure message
+ * is printed once, where it first arises (a binding failure makes its signature invalid, fails the
+ * binding and the result: the message is on the signature's line, the other two give its code).
  *
  * @example
  * io.stdout(formatReport(report, 'signed.json'))
@@ -13,22 +15,32 @@ import type { AgentCardReport, AgentCardSignatureReport } from './core.js';
 export function formatReport(report: AgentCardReport, source: string): string {
   const lines: string[] = [];
   const row = (label: string, value: string, indent = '') => lines.push(`${indent}${label.padEnd(16 - indent.length)}${value}`);
+  const said = new Set<string>();
+  const why = (code: string | undefined, message: string | undefined): string => {
+    if (!code) return '';
+    if (!message || said.has(message)) return `: ${code}`;
+    said.add(message);
+    return `: ${code}: ${message}`;
+  };
   row('card', source);
   row('payload', `sha256:${report.payloadSha256}${report.profile ? ` (profile ${report.profile})` : ''}`);
   if (report.signatures.length === 0) row('signatures', 'none');
-  for (const sig of report.signatures) formatSignature(sig, row);
+  for (const sig of report.signatures) formatSignature(sig, row, why);
   const b = report.binding;
   const policy = [b.trustDomain && `trust domain ${b.trustDomain}`, b.expectedId && `id ${b.expectedId}`].filter(Boolean).join(', ');
-  row('binding', `${b.status}${policy ? ` (${policy})` : ''}${b.code ? `: ${b.code}${b.message ? `: ${b.message}` : ''}` : ''}`);
+  row('binding', `${b.status}${policy ? ` (${policy})` : ''}${why(b.code, b.message)}`);
   if (report.unsignedFields?.length) row('unsigned', report.unsignedFields.join(', '));
   const result = report.verified ? 'VERIFIED' : 'NOT VERIFIED';
-  const why = !report.verified && report.error ? `: ${report.error.code}: ${report.error.message}` : '';
-  row('result', `${result} (${report.mode} mode)${why}`);
+  row('result', `${result} (${report.mode} mode)${report.verified ? '' : why(report.error?.code, report.error?.message)}`);
   return `${lines.join('\n')}\n`;
 }
 
-function formatSignature(sig: AgentCardSignatureReport, row: (label: string, value: string, indent?: string) => void): void {
-  const status = sig.status === 'valid' ? 'valid' : `INVALID${sig.code ? `: ${sig.code}` : ''}${sig.message ? `: ${sig.message}` : ''}`;
+function formatSignature(
+  sig: AgentCardSignatureReport,
+  row: (label: string, value: string, indent?: string) => void,
+  why: (code: string | undefined, message: string | undefined) => string,
+): void {
+  const status = sig.status === 'valid' ? 'valid' : `INVALID${why(sig.code, sig.message)}`;
   row(`signature ${sig.index}`, status);
   const i = '  ';
   if (sig.alg !== undefined) row('alg', sig.alg, i);

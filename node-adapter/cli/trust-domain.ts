@@ -19,7 +19,7 @@ export function caTrustDomain(cert: Certificate): TrustDomain | undefined {
       // a malformed SAN names no trust domain; the caller decides whether one is required
     }
   }
-  if (found.size > 1) throw new TrustError('ERR_BUNDLE_INVALID', `CA certificate ${cert.subject.text} names several trust domains`);
+  if (found.size > 1) throw new TrustError('ERR_BUNDLE_INVALID', `CA certificate ${cert.subject.text} (URI SANs ${cert.subjectAltName.uri.join(', ')}) names several trust domains`);
   return found.values().next().value;
 }
 

@@ -14,12 +14,14 @@ import type { BundleSource } from '../bundle/source.js';
 import type { TrustBundle } from '../bundle/trust-bundle.js';
 import type { Certificate } from '../x509/types.js';
 import { LruCache } from '../lib/cache.js';
+import { findDuplicateMember } from '../json/find-duplicate-member.js';
 import { ASYMMETRIC, HMAC, isAsymmetric, isHmac, type AlgInfo } from './lib/algorithms.js';
 import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } from './lib/header.js';
 import { checkJwkFor, importJwk } from './lib/jwk.js';
 import { allowedOrigins, checkJku, jwksKeys, jwksText } from './lib/jku.js';
 import { CardPayloads } from './lib/payloads.js';
-import { PROFILES, type AgentCardProfile, type Budget } from './lib/profiles.js';
+import { PROFILES, type AgentCardProfile } from './lib/profiles.js';
+import { budget as sizeBudget, quotedBytes, spend, spendJson, type Budget } from './lib/size.js';
 import { signingInput } from './lib/b64.js';
 import type {
   AgentCardBinding,
@@ -102,7 +104,7 @@ export async function verifyAgentCard(card: unknown, options: VerifyAgentCardOpt
   const entries = readSignatures(obj, cfg.maxSignatures, budget);
   // signatures seen before start their crypto now, and the card is canonicalized while it runs
   const early = entries.map(startEarly);
-  const payloads = new CardPayloads(obj, budget); // throws for a card that cannot be canonicalized
+  const payloads = new CardPayloads(obj, budget); // throws for a card that cannot be canonicalized (or too large)
   const base = payloads.base;
 
   if (entries.length === 0) {
@@ -269,9 +271,10 @@ function isPlainObject(v: unknown): v is Obj {
 }
 
 /**
- * The card as an object. JSON text is measured exactly (UTF-8 bytes) before parsing; an object is
- * measured while it is walked (its content in UTF-8, see {@link Budget}), so neither costs more
- * than the limit before it is refused.
+ * The card as an object. Either way the limit applies to the card as JSON text in UTF-8 bytes:
+ * text is measured before parsing; an object as the text JSON.stringify would make of it, spent
+ * exactly while it is walked ({@link Budget}: its signatures here, the rest as it is
+ * canonicalized), so neither costs more than the limit before it is refused.
  */
 function readCard(card: unknown, maxBytes: number): { obj: Obj; budget?: Budget } {
   if (typeof card === 'string') {
@@ -284,15 +287,23 @@ function readCard(card: unknown, maxBytes: number): { obj: Obj; budget?: Budget 
     } catch (err) {
       throw new TrustError('ERR_JSON_MALFORMED', 'the AgentCard is not valid JSON', { cause: err });
     }
+    // JSON.parse kept the last of two equal names; another parser would have kept the first
+    const duplicate = findDuplicateMember(card);
+    if (duplicate !== undefined) throw new TrustError('ERR_CARD_MALFORMED', `the AgentCard has the member name ${JSON.stringify(duplicate.slice(0, 40))} twice in one object (I-JSON, RFC 7493)`);
     if (!isPlainObject(value)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
     return { obj: value };
   }
   if (!isPlainObject(card)) throw new TrustError('ERR_CARD_MALFORMED', 'an AgentCard must be a JSON object');
-  return { obj: card, budget: { left: maxBytes, limit: maxBytes } };
+  return { obj: card, budget: sizeBudget(maxBytes) };
 }
 
 function readSignatures(card: Obj, max: number, budget: Budget | undefined): Entry[] {
   const list = card['signatures'];
+  if (budget && spendJson(list, budget)) {
+    // the member's name, colon and comma (cleanCanonical spends the rest of the card)
+    spend(budget, quotedBytes('signatures') + 2);
+    budget.members++;
+  }
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw new TrustError('ERR_CARD_MALFORMED', '"signatures" must be an array');
   if (list.length > max) throw new TrustError('ERR_CARD_TOO_MANY_SIGNATURES', `the card has ${list.length} signatures, limit ${max}`);
@@ -302,11 +313,6 @@ function readSignatures(card: Obj, max: number, budget: Budget | undefined): Ent
     }
     const header = e['header'];
     if (header !== undefined && !isPlainObject(header)) throw new TrustError('ERR_CARD_MALFORMED', `signatures[${i}].header must be a JSON object`);
-    if (budget) {
-      budget.left -= e['protected'].length + e['signature'].length + 40;
-      // the unprotected header is bounded separately (maxHeaderBytes) when its signature is evaluated
-      if (budget.left < 0) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
-    }
     return header === undefined ? { protected: e['protected'], signature: e['signature'] } : { protected: e['protected'], signature: e['signature'], header };
   });
 }
@@ -449,9 +455,10 @@ async function checkSignature(
     if (info.sigLen !== undefined && signature.length !== info.sigLen) {
       throw new TrustError('ERR_JWS_SIGNATURE_INVALID', `jws: a ${h.alg} signature is ${info.sigLen} bytes, not ${signature.length}`);
     }
-    if (early && earlyApplies(early.remembered, key, payloads)) {
+    const earlyProfile = early ? earlyApplies(early.remembered, key, payloads) : undefined;
+    if (earlyProfile) {
       // the same bytes under the key this configuration vouches for now: the early check is this check
-      if (await early.result.catch(() => false)) return { profile: early.remembered.profile, key: index };
+      if (await early!.result.catch(() => false)) return { profile: earlyProfile, key: index };
     }
     const profile = await verifyOverProfiles(entry, info, key, signature, h.ascii, payloads);
     if (profile) return { profile, key: index };
@@ -506,8 +513,20 @@ function startEarly(entry: Entry): Early | undefined {
   return { remembered: r, result };
 }
 
-function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): boolean {
-  return key === r.key && payloads.get(r.profile)?.text === r.text;
+/**
+ * The profile the early check stands for, or undefined when it does not apply. That is the profile
+ * verifyOverProfiles would report: the first, in PROFILES order, whose payload is the remembered
+ * text. Not simply the remembered profile: that is the one which matched the card seen last (a
+ * variant may have matched under a later profile), and a cache may make a report faster, never
+ * different (the report must not depend on what was verified before).
+ */
+function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): AgentCardProfile | undefined {
+  if (key !== r.key) return undefined;
+  for (const profile of PROFILES) {
+    if (payloads.get(profile)?.text === r.text) return profile;
+    if (profile === r.profile) return undefined;
+  }
+  return undefined;
 }
 
 function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {

@@ -4,6 +4,7 @@
  * then strict UTF-8 and JSON parsing. Engine parse errors stay out of messages.
  */
 import { TrustError } from '../errors.js';
+import { findDuplicateMember } from '../json/find-duplicate-member.js';
 
 /** Default request body cap: 1 MiB, the AgentCard size limit. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -61,7 +62,10 @@ export async function readCapped(
   return out;
 }
 
-/** Parses JSON text from bytes; invalid UTF-8 or JSON throws `ERR_JSON_MALFORMED` (or `code`). */
+/**
+ * Parses JSON text from bytes; invalid UTF-8, invalid JSON or a member name twice in one object
+ * (I-JSON) throws `ERR_JSON_MALFORMED` (or `code`).
+ */
 export function parseJsonBytes(bytes: Uint8Array, what: string, code: 'ERR_JSON_MALFORMED' | 'ERR_CARD_MALFORMED' = 'ERR_JSON_MALFORMED'): unknown {
   let text: string;
   try {
@@ -69,11 +73,16 @@ export function parseJsonBytes(bytes: Uint8Array, what: string, code: 'ERR_JSON_
   } catch (err) {
     throw new TrustError(code, `${what} is not valid UTF-8`, { cause: err });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new TrustError(code, `${what} is not valid JSON`, { cause: err });
   }
+  // I-JSON (RFC 7493): JSON.parse keeps the last of two equal names, other parsers the first
+  const duplicate = findDuplicateMember(text);
+  if (duplicate !== undefined) throw new TrustError(code, `${what} has the member name ${JSON.stringify(duplicate.slice(0, 40))} twice in one object (I-JSON, RFC 7493)`);
+  return value;
 }
 
 /**

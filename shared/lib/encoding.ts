@@ -11,9 +11,11 @@ for (let i = 0; i < 64; i++) {
 }
 
 export const utf8 = new TextEncoder();
-const utf8dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+// ignoreBOM: true keeps a leading U+FEFF in the text instead of silently dropping it, so JSON that
+// starts with a byte-order mark fails to parse (RFC 8259 §8.1: JSON text must not start with one)
+const utf8dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Strict UTF-8 decoding; invalid sequences throw `code`. */
+/** Strict UTF-8 decoding; invalid sequences throw `code`. A leading byte-order mark is kept as U+FEFF. */
 export function decodeUtf8(bytes: Uint8Array, code: ErrorCode = 'ERR_INPUT_INVALID'): string {
   try {
     return utf8dec.decode(bytes);

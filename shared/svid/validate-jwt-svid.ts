@@ -4,6 +4,7 @@
  * signature, then the registered claims. The JWS is verified here with `subtle()` (not through
  * jose, which would reach `globalThis.crypto` and bypass an injected crypto provider).
  */
+import { findDuplicateMember } from '../json/find-duplicate-member.js';
 import { TrustError, type ErrorCode } from '../errors.js';
 import { subtle } from '../crypto.js';
 import { b64urlDecode, decodeUtf8, toArrayBuffer, utf8 } from '../lib/encoding.js';
@@ -57,11 +58,16 @@ function fail(code: ErrorCode, message: string, cause?: unknown): TrustError {
 
 function decodeJson(part: string, what: string): Record<string, unknown> {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(decodeUtf8(b64urlDecode(part)));
+    text = decodeUtf8(b64urlDecode(part));
+    value = JSON.parse(text);
   } catch (err) {
     throw fail('ERR_JWS_MALFORMED', `the token ${what} is not base64url-encoded JSON`, err);
   }
+  // I-JSON (RFC 7493): two "sub" or "aud" members read differently in another JWT library
+  const duplicate = findDuplicateMember(text);
+  if (duplicate !== undefined) throw fail('ERR_JWS_MALFORMED', `the token ${what} has the member name ${JSON.stringify(duplicate.slice(0, 40))} twice`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('ERR_JWS_MALFORMED', `the token ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }

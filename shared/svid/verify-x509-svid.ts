@@ -135,8 +135,10 @@ export async function verifyX509Svid(
     });
     verified = result.chain;
   } catch (err) {
-    if (err instanceof TrustError) throw new TrustError(err.code, `x509svid: could not verify leaf certificate: ${err.message}`, { cause: err });
-    throw fail('ERR_INTERNAL', 'could not verify leaf certificate', err);
+    // the chain's own messages name certificates by subject DN, which for an SVID often says
+    // nothing (O=SPIRE, O=cardtrust): the leaf's SPIFFE ID says whose chain it is
+    if (err instanceof TrustError) throw new TrustError(err.code, `x509svid: could not verify leaf certificate ${id.toString()}: ${err.message}`, { cause: err });
+    throw fail('ERR_INTERNAL', `could not verify leaf certificate ${id.toString()}`, err);
   }
   checkSigningCertificates(verified);
   options.match?.(id);

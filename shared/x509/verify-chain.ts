@@ -196,7 +196,7 @@ const USAGE_OIDS: Readonly<Record<string, string | undefined>> = {
  * validates; throws the most advanced failure otherwise (see docs/x509.md for the exact rules).
  *
  * @example
- * const { chain } = await verifyChain({ leaf: svid[0], intermediates: svid.slice(1), roots: bundlePem, usage: 'clientAuth' })
+ * const { chain } = await verifyChain({ leaf: svid[0], intermediates: svid.slice(1), roots: [bundlePem], usage: 'clientAuth' })
  * console.log(chain.map((c) => c.subject.text)) // leaf first, root last
  */
 export async function verifyChain(options: VerifyChainOptions): Promise<VerifiedChain> {
@@ -210,7 +210,10 @@ export async function verifyChain(options: VerifyChainOptions): Promise<Verified
   const maxSignatureChecks = options.maxSignatureChecks ?? DEFAULT_MAX_SIGNATURE_CHECKS;
 
   const leaf = asParsed(options.leaf);
-  if (!Array.isArray(options.roots)) throw new TrustError('ERR_INPUT_INVALID', '`roots` must be an array');
+  // a PEM bundle string where a list is expected would otherwise be read one character at a time
+  const list = (name: string) => `\`${name}\` must be an array of certificates (a PEM bundle string goes in one element: [pem])`;
+  if (!Array.isArray(options.roots)) throw new TrustError('ERR_INPUT_INVALID', list('roots'));
+  if (options.intermediates !== undefined && !Array.isArray(options.intermediates)) throw new TrustError('ERR_INPUT_INVALID', list('intermediates'));
   const roots = parseCertificates(options.roots) as ParsedCertificate[];
   const inter: ParsedCertificate[] = [];
   for (const item of options.intermediates ?? []) {

@@ -165,3 +165,38 @@ describe('the early check of a signature seen before', () => {
     expect(counts['verify']).toBe(2);
   });
 });
+
+describe('reports do not depend on earlier requests', () => {
+  // a card whose jcs-clean and a2a-sdk payloads are the same text (no implicit defaults, no
+  // fields outside the schema): its signature verifies under both, and jcs-clean, first in order, is reported
+  const plain = () => {
+    const c = card();
+    delete (c['capabilities'] as Record<string, unknown>)['pushNotifications'];
+    return c;
+  };
+
+  it.each([
+    ['a field outside the schema', (c: Record<string, unknown>) => ({ ...c, extra: 'not signed' })],
+    ['a snake_case alias the SDK codec ignores next to its field', (c: Record<string, unknown>) => ({ ...c, default_input_modes: ['audio/wav'] })],
+  ])('original, a variant with %s, original: the third report is the first', async (_name, vary) => {
+    const signed = await signAgentCard(plain(), { privateKey: pki.svid.privateKey, certificateChain: pki.svid.pem });
+    const options = { bundles: pki.bundles, trustDomain: 'example.org' };
+    const first = await verifyAgentCard(structuredClone(signed), options);
+    expect(first).toMatchObject({ verified: true, profile: 'jcs-clean' });
+    // the variant verifies only under a later profile (what it adds is not in that payload)
+    const variant = await verifyAgentCard(vary(structuredClone(signed)), options);
+    expect(variant.signatures[0]).toMatchObject({ status: 'valid', profile: 'a2a-sdk' });
+    const third = await verifyAgentCard(structuredClone(signed), options);
+    expect(third).toEqual(first);
+  });
+
+  it('the same holds for a pinned key (kid)', async () => {
+    const keys = await testKeyPair('P-256');
+    const options = { keys: { keys: [await publicJwk(keys.publicKey, 'k')] } };
+    const signed = await signAgentCard(plain(), { privateKey: keys.privateKey, kid: 'k' });
+    const first = await verifyAgentCard(structuredClone(signed), options);
+    expect(first.profile).toBe('jcs-clean');
+    await verifyAgentCard({ ...structuredClone(signed), extra: 1 }, options);
+    expect(await verifyAgentCard(structuredClone(signed), options)).toEqual(first);
+  });
+});

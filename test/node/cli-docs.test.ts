@@ -19,15 +19,20 @@ function exampleSession(markdown: string): string {
   return block;
 }
 
-it('the example session in docs/cli.md runs as written', async () => {
+it('the example session in docs/cli.md runs as written, twice in the same folder', async () => {
   const script = exampleSession(await readFile(DOC, 'utf8'));
   expect(script).toContain('npx cardtrust ca init');
   const dir = await mkdtemp(join(tmpdir(), 'cardtrust-docs-'));
   try {
-    const run = await runProcess('bash', ['-euo', 'pipefail', '-c', script.replaceAll('npx cardtrust', 'node "$CARDTRUST_BIN"')], {
-      cwd: dir,
-      env: { ...process.env, CARDTRUST_BIN: BIN },
-    });
+    const session = () =>
+      runProcess('bash', ['-euo', 'pipefail', '-c', script.replaceAll('npx cardtrust', 'node "$CARDTRUST_BIN"')], {
+        cwd: dir,
+        env: { ...process.env, CARDTRUST_BIN: BIN },
+      });
+    // a reader who runs it again (or after a mistake) must not be stopped by what the first run left
+    const once = await session();
+    expect(once.code, once.stderr).toBe(0);
+    const run = await session();
     expect(run.code, run.stderr).toBe(0);
     // step 5 (readable), 6 (JSON), 7 (tampered: exit 1), 8 (strict: exit 1, audit: verified), 9 below
     expect(run.stdout).toMatch(/^result +VERIFIED \(strict mode\)$/m);

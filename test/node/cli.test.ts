@@ -37,6 +37,8 @@ afterAll(async () => {
 describe('help', () => {
   it.concurrent.each([
     [['--help'], 'Usage: cardtrust <command>'],
+    [['--help'], '--version'],
+    [['-h'], '-V, --version'],
     [['ca', '--help'], 'Usage: cardtrust ca <subcommand>'],
     [['ca', 'init', '--help'], 'Usage: cardtrust ca init --trust-domain'],
     [['ca', 'issue', '-h'], 'Usage: cardtrust ca issue <spiffe-id>'],
@@ -267,7 +269,27 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
   ])('card verify with %s: exit 1, the code on stderr and in the report', async (_name, args, code) => {
     const r = await run('card', 'verify', ...args);
     expectError(r, 1, code);
-    expect(r.stdout).toMatch(new RegExp(`^result +NOT VERIFIED \\(strict mode\\): ${code}: `, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^result +NOT VERIFIED \\(strict mode\\): ${code}($|: )`, 'm'));
+  });
+
+  it.concurrent.each([
+    ['a binding failure', ['--trust-domain', 'other.org'], 'ERR_CARD_SIGNER_NOT_BOUND', 'does not satisfy trust domain other.org'],
+    ['an expired SVID', ['--at', new Date(Date.now() + 3 * 3600_000).toISOString()], 'ERR_X509_EXPIRED', 'expired at'],
+  ])('card verify prints %s once (readable report and stderr together)', async (_name, extra, code, message) => {
+    const r = await run('card', 'verify', 'signed.json', '--bundle', '.cardtrust/bundle.pem', ...extra);
+    expectError(r, 1, code);
+    expect((r.stdout + r.stderr).split(message).length - 1).toBe(1);
+    // the code still stands on every line it concerns
+    expect(r.stdout).toMatch(new RegExp(`^signature 0 +INVALID: ${code}`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^result +NOT VERIFIED \\(strict mode\\): ${code}$`, 'm'));
+    // with --json the report is for programs: the stderr line carries the message for people
+    const j = await run('card', 'verify', 'signed.json', '--bundle', '.cardtrust/bundle.pem', ...extra, '--json');
+    expect(j.stderr).toContain(message);
+  });
+
+  it.concurrent('a certificate failure names the leaf by its SPIFFE ID, not only by its subject DN', async () => {
+    const r = await run('card', 'verify', 'signed.json', '--bundle', '.cardtrust/bundle.pem', '--at', new Date(Date.now() + 3 * 3600_000).toISOString());
+    expect(r.stdout).toMatch(/^signature 0 +INVALID: ERR_X509_EXPIRED: x509svid: could not verify leaf certificate spiffe:\/\/example\.org\/agent\/a: /m);
   });
 
   it.concurrent('another trust domain in audit mode: verified (exit 0), the binding reported unbound', async () => {
@@ -497,8 +519,8 @@ describe('dev CA, SVIDs and the AgentCard round trip', () => {
     ] as Array<[string, string[], string, string?]>)('card verify with %s: exit 1, the code on stderr and in the report', async (_name, args, code, message) => {
       const r = await run('card', 'verify', ...args);
       expectError(r, 1, code);
-      expect(r.stdout).toMatch(new RegExp(`^result +NOT VERIFIED \\(strict mode\\): ${code}: `, 'm'));
-      if (message !== undefined) expect(r.stderr).toContain(message);
+      expect(r.stdout).toMatch(new RegExp(`^result +NOT VERIFIED \\(strict mode\\): ${code}($|: )`, 'm'));
+      if (message !== undefined) expect(r.stdout).toContain(message);
     });
 
     // a well-formed public key (RFC 7517 A.1) for the files that must fail before any crypto

@@ -67,9 +67,9 @@ async function stop(): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  dir = freshCopy();
-  port = await freePort();
+/** Starts `npm start` in `dir` (its own process group) and waits for the curl commands. */
+async function launch(): Promise<void> {
+  output = '';
   child = spawn('npm', ['start'], {
     cwd: dir,
     detached: true,
@@ -92,12 +92,17 @@ beforeAll(async () => {
       reject(new Error(`npm start exited with ${code}:\n${output}`));
     });
   });
+}
+
+beforeAll(async () => {
+  dir = freshCopy();
+  port = await freePort();
+  await launch();
 }, 150_000);
 
 afterAll(async () => {
   const pgid = child?.pid;
-  await stop();
-  // no stray processes: a SIGTERM to the group ends wrangler and workerd too
+  await stop(); // a safety net: the last test already stopped it with one SIGTERM to npm
   if (pgid !== undefined) expect(liveMembers(pgid)).toEqual([]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 30_000);
@@ -149,4 +154,24 @@ describe('npm start', () => {
     await prepareDevEnvironment(dir, () => {});
     expect(readFileSync(join(dir, '.cardtrust/root.pem'), 'utf8')).toBe(rootPem);
   }, 60_000);
+
+  // last: it stops the service. What a process manager or `docker stop` does: one SIGTERM to the
+  // process it started (npm), not to the group. Every process of the tree must go: npm, tsx,
+  // start.ts, wrangler and workerd.
+  // and SIGINT (Ctrl-C where no terminal delivers it to the whole group) likewise, on a second start
+  it.each(['SIGTERM', 'SIGINT'] as const)('stops the whole tree (wrangler and workerd too) on one %s to the npm process', async (signal) => {
+    if (child!.exitCode !== null || child!.signalCode !== null) {
+      port = await freePort();
+      await launch();
+    }
+    const pgid = child!.pid!;
+    const before = liveMembers(pgid);
+    expect(before.length).toBeGreaterThan(3); // npm, tsx, start.ts, wrangler, workerd…
+    const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
+    process.kill(pgid, signal); // the npm process alone
+    await exited;
+    // the children exit on their own once the signal went down the tree; wait for them (bounded)
+    for (let i = 0; i < 150 && liveMembers(pgid).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(liveMembers(pgid)).toEqual([]);
+  }, 150_000);
 });

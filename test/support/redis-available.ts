@@ -8,15 +8,13 @@
  * describe.skipIf(!redisOk)('bridge', () => { ... });
  */
 import { hasRedisServer } from './upstash-bridge.js';
+import { noteSkip } from './skip-reasons.js';
 
 export function redisAvailable(what: string): boolean {
   if (hasRedisServer()) return true;
   if (process.env.CARDTRUST_REQUIRE_REDIS === '1') {
     throw new Error(`redis-server is required (CARDTRUST_REQUIRE_REDIS=1) for ${what}: apt-get install -y redis-server`);
   }
-  const line = '!'.repeat(78);
-  console.warn(
-    `\n${line}\n!! SKIPPING ${what}: redis-server not found.\n!! Install it with: apt-get install -y redis-server\n${line}\n`,
-  );
+  noteSkip(what, 'redis-server not found', 'apt-get install -y redis-server (or CARDTRUST_REQUIRE_REDIS=1 to fail instead)');
   return false;
 }

@@ -286,3 +286,40 @@ describe('POST /v1/agent-cards/verify', () => {
     expect(res.report).toMatchObject({ error: { code: 'ERR_CARD_TOO_MANY_SIGNATURES' } });
   });
 });
+
+describe('I-JSON request bodies (RFC 7493: no member name twice in one object)', () => {
+  async function verifyText(text: string): Promise<{ status: number; body: { verified?: boolean; error?: { code: string } } }> {
+    const res = await worker.fetch(
+      new Request('https://cardtrust.test/v1/agent-cards/verify', { method: 'POST', body: text, headers: { 'content-type': 'application/json' } }),
+      env,
+      ctx,
+    );
+    return { status: res.status, body: (await res.json()) as { verified?: boolean; error?: { code: string } } };
+  }
+
+  it.each([
+    ['a second "name" in the card (the "Evil Agent" card)', (card: string) => card.replace('{', '{"name":"Evil Agent",')],
+    ['a repeated name deep in the card', (card: string) => card.replace('"streaming":true', '"streaming":false,"streaming":true')],
+    ['"card" twice in the wrapper', (card: string) => `{"card":{"name":"Evil Agent"},"card":${card}}`],
+    ['"policy" twice in the wrapper', (card: string) => `{"card":${card},"policy":{"mode":"audit"},"policy":{"mode":"strict"}}`],
+    ['a repeated name in the wrapper\'s card', (card: string) => `{"card":${card.replace('{', '{"name":"Evil Agent",')}}`],
+  ])('%s is 400 ERR_JSON_MALFORMED', async (_name, edit) => {
+    const card = JSON.stringify(await signWith(svid));
+    expect((await verifyText(card)).body.verified).toBe(true);
+    expect((await verifyText(`{"card":${card},"policy":{"mode":"strict"}}`)).body.verified).toBe(true);
+    const { status, body } = await verifyText(edit(card));
+    expect(status).toBe(400);
+    expect(body.error?.code).toBe('ERR_JSON_MALFORMED');
+  });
+});
+
+describe('the size limit over HTTP', () => {
+  it('a correctly signed ~283 KB card of 140,000 small numbers verifies (the limit is its JSON size)', async () => {
+    const big = { ...CARD, data: Array.from({ length: 140_000 }, (_, i) => i % 10) };
+    const card = await signAgentCard(big, { privateKey: svid.privateKey, certificateChain: svid.pem, profile: 'jcs-clean' });
+    expect(JSON.stringify(card).length).toBeGreaterThan(280_000);
+    const { status, report } = await verify(card);
+    expect(status).toBe(200);
+    expect(report.verified).toBe(true);
+  });
+});

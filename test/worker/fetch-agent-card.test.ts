@@ -134,6 +134,7 @@ describe('fetchAgentCard', () => {
   it.each([
     ['not JSON', 'hello'],
     ['truncated JSON', '{"name": '],
+    ['JSON with a member name twice (I-JSON)', '{"name": "Evil Agent", "name": "Weather agent"}'],
   ])('a body that is %s is a malformed card', async (_n, body) => {
     const o = await origin({ '/.well-known/agent-card.json': { body, headers: { 'content-type': 'application/json' } } });
     await expect(fetchAgentCard(o, opts(o))).rejects.toMatchObject({ code: 'ERR_CARD_MALFORMED' });

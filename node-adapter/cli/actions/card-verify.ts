@@ -56,10 +56,12 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
     throw err;
   }
 
-  io.stdout(values['json'] === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, cardPath));
+  const json = values['json'] === true;
+  io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, cardPath));
   if (report.verified) return EXIT_OK;
   const error = report.error ?? { code: 'ERR_JWS_SIGNATURE_INVALID', message: 'no signature verified' };
-  io.stderr(`cardtrust: ${error.code}: ${cardPath}: not verified: ${error.message}\n`);
+  // the readable report already says why, once; JSON is for programs, so the line says it for people
+  io.stderr(`cardtrust: ${error.code}: ${cardPath}: not verified${json ? `: ${error.message}` : ' (the report says why)'}\n`);
   return EXIT_FAILED;
 }
 

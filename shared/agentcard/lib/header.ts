@@ -6,6 +6,7 @@
 import { TrustError } from '../../errors.js';
 import { LruCache } from '../../lib/cache.js';
 import { b64Decode, b64urlDecode, decodeUtf8, utf8 } from '../../lib/encoding.js';
+import { findDuplicateMember } from '../../json/find-duplicate-member.js';
 import { parseCertificate } from '../../x509/parse.js';
 import type { Certificate } from '../../x509/types.js';
 
@@ -67,13 +68,24 @@ function decode(b64: string, maxHeaderBytes: number, maxX5c: number): ProtectedH
   if (Math.floor((b64.length * 3) / 4) > maxHeaderBytes) {
     throw new TrustError('ERR_JWS_HEADER_TOO_LARGE', `jws: protected header larger than ${maxHeaderBytes} bytes`);
   }
+  let text: string;
+  try {
+    text = decodeUtf8(b64urlDecode(b64, 'ERR_JWS_MALFORMED'), 'ERR_JWS_MALFORMED');
+  } catch (err) {
+    throw new TrustError('ERR_JWS_MALFORMED', 'jws: protected header is not base64url of UTF-8 JSON', { cause: err });
+  }
+  // a UTF-8 byte-order mark is not JSON (RFC 8259 §8.1); a decoder that drops it would read
+  // different bytes as the same header
+  if (text.charCodeAt(0) === 0xfeff) throw bad('protected header starts with a byte-order mark');
   let json: unknown;
   try {
-    json = JSON.parse(decodeUtf8(b64urlDecode(b64, 'ERR_JWS_MALFORMED'), 'ERR_JWS_MALFORMED'));
+    json = JSON.parse(text);
   } catch (err) {
-    if (err instanceof TrustError) throw new TrustError('ERR_JWS_MALFORMED', 'jws: protected header is not base64url of UTF-8 JSON', { cause: err });
     throw new TrustError('ERR_JWS_MALFORMED', 'jws: protected header is not JSON', { cause: err });
   }
+  // a repeated name ("alg" twice) reads differently in other JOSE libraries (RFC 7515 §4, RFC 7493)
+  const duplicate = findDuplicateMember(text);
+  if (duplicate !== undefined) throw bad(`protected header has the member name ${JSON.stringify(duplicate.slice(0, 40))} twice`);
   if (!isPlainObject(json)) throw bad('protected header is not a JSON object');
   const h = json;
 

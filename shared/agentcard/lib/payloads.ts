@@ -76,7 +76,6 @@ export class CardPayloads {
   constructor(card: Obj, budget?: Budget) {
     this.#card = card;
     const base = payload('jcs-clean', cleanCanonical(card, budget));
-    if (budget && base.size > budget.limit) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
     this.#payloads.set('jcs-clean', base);
   }
 

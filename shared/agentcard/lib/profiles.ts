@@ -7,6 +7,9 @@ import { TrustError } from '../../errors.js';
 import { canonicalizeJson } from '../../jcs/index.js';
 import { number, quote } from '../../jcs/lib/scalars.js';
 import { AgentCardSchema, type Field, type Message } from './schema.js';
+import { quotedBytes, spend, type Budget } from './size.js';
+
+export type { Budget } from './size.js';
 
 /** A canonical payload profile (see docs/agentcard.md#profiles). */
 export type AgentCardProfile = 'jcs-clean' | 'a2a-sdk' | 'spec';
@@ -42,59 +45,37 @@ function malformed(message: string): never {
  * SDKs, plus strict validation: only JSON values, nesting at most {@link MAX_DEPTH}.
  * `dropProto` reproduces a JavaScript quirk of @a2a-js/sdk, which loses `"__proto__"` members.
  */
-export function cleanCard(card: unknown, dropProto = false, budget?: Budget): Obj {
+export function cleanCard(card: unknown, dropProto = false): Obj {
   if (!isPlainObject(card)) malformed('an AgentCard must be a JSON object');
   const out = dict();
   for (const key of Object.keys(card)) {
     if (key === 'signatures' || (dropProto && key === '__proto__')) continue;
-    if (budget) spend(budget, key.length + 4);
-    const v = clean(card[key], 1, dropProto, budget);
+    const v = clean(card[key], 1, dropProto);
     if (v !== undefined) out[key] = v;
   }
   return out;
 }
 
-/**
- * What is left of a size limit, spent while walking an in-memory card: the length of its strings
- * and member names (UTF-16 code units) plus structure, so a huge card is refused after at most
- * `limit` units of work instead of after serializing all of it. (The UTF-8 size of the canonical
- * payload is checked against the same limit once it is encoded.)
- */
-export interface Budget {
-  left: number;
-  readonly limit: number;
-}
-
-function spend(budget: Budget, n: number): void {
-  budget.left -= n;
-  if (budget.left < 0) throw new TrustError('ERR_CARD_TOO_LARGE', `the AgentCard is larger than ${budget.limit} bytes`);
-}
-
-function clean(v: unknown, depth: number, dropProto: boolean, budget?: Budget): Json | undefined {
+function clean(v: unknown, depth: number, dropProto: boolean): Json | undefined {
   switch (typeof v) {
     case 'undefined':
       return undefined;
     case 'string':
-      if (budget) spend(budget, v.length + 3);
       return v === '' ? undefined : v;
     case 'boolean':
-      if (budget) spend(budget, 6);
       return v;
     case 'number':
       if (!Number.isFinite(v)) malformed('AgentCard holds a non-finite number');
-      if (budget) spend(budget, 8);
       return v;
     case 'object': {
       if (v === null) {
-        if (budget) spend(budget, 5);
         return undefined;
       }
       if (depth >= MAX_DEPTH) malformed(`AgentCard nesting deeper than ${MAX_DEPTH}`);
-      if (budget) spend(budget, 2);
       if (Array.isArray(v)) {
         const out: Json[] = [];
         for (let i = 0; i < v.length; i++) {
-          const c = clean(v[i], depth + 1, dropProto, budget);
+          const c = clean(v[i], depth + 1, dropProto);
           if (c !== undefined) out.push(c);
         }
         return out.length > 0 ? out : undefined;
@@ -104,8 +85,7 @@ function clean(v: unknown, depth: number, dropProto: boolean, budget?: Budget): 
       let n = 0;
       for (const key of Object.keys(v)) {
         if (dropProto && key === '__proto__') continue;
-        if (budget) spend(budget, key.length + 4);
-        const c = clean(v[key], depth + 1, dropProto, budget);
+        const c = clean(v[key], depth + 1, dropProto);
         if (c !== undefined) {
           out[key] = c;
           n++;
@@ -120,13 +100,18 @@ function clean(v: unknown, depth: number, dropProto: boolean, budget?: Budget): 
 
 /**
  * The jcs-clean payload text in one pass: the same string as `serialize(cleanCard(card))`, without
- * building the cleaned copy first (this runs on every verification).
+ * building the cleaned copy first (this runs on every verification). With a `budget`, the walk
+ * also spends the exact UTF-8 size of the card as JSON text (`JSON.stringify(card)`, see
+ * {@link Budget}; its top-level `signatures` member is the caller's to spend) and throws
+ * ERR_CARD_TOO_LARGE once it runs out.
  */
 export function cleanCanonical(card: unknown, budget?: Budget): string {
   if (!isPlainObject(card)) malformed('an AgentCard must be a JSON object');
   // pieces are collected and joined once: a flat string, cheap to hash as a cache key later
   const out: string[] = [];
-  return writeObject(card, 0, budget, true, out) ? out.join('') : '{}';
+  const written = writeObject(card, 0, budget, true, out);
+  if (budget) spend(budget, 2 - (budget.members > 0 ? 1 : 0)); // the card's braces, less the last comma
+  return written ? out.join('') : '{}';
 }
 
 /** Appends the cleaned object to `out`; false (and nothing appended) when it is empty. */
@@ -134,12 +119,21 @@ function writeObject(o: Obj, depth: number, budget: Budget | undefined, top: boo
   // sorted by UTF-16 code units (RFC 8785 §3.2.3)
   const keys = Object.keys(o).sort();
   const start = out.length;
+  let members = 0;
   for (const key of keys) {
     if (top && key === 'signatures') continue;
-    if (budget) spend(budget, key.length + 4);
+    const v = o[key];
+    if (v === undefined) continue; // JSON.stringify skips it too
+    // a member costs its name, a colon and (but for the last) a comma
+    if (budget) spend(budget, quotedBytes(key) + 2);
+    members++;
     const mark = out.length;
     out.push(mark === start ? '{' : ',', quote(key, 'ERR_CARD_MALFORMED'), ':');
-    if (!write(o[key], depth + 1, budget, out)) out.length = mark;
+    if (!write(v, depth + 1, budget, out)) out.length = mark;
+  }
+  if (budget) {
+    if (top) budget.members += members;
+    else spend(budget, members > 0 ? 1 : 2); // braces, less the last comma
   }
   if (out.length === start) return false;
   out.push('}');
@@ -149,28 +143,32 @@ function writeObject(o: Obj, depth: number, budget: Budget | undefined, top: boo
 function write(v: unknown, depth: number, budget: Budget | undefined, out: string[]): boolean {
   switch (typeof v) {
     case 'undefined':
+      // only array elements get here (members skip it): JSON.stringify writes null
+      if (budget) spend(budget, 4);
       return false;
     case 'string':
-      if (budget) spend(budget, v.length + 3);
+      if (budget) spend(budget, quotedBytes(v));
       if (v === '') return false;
       out.push(quote(v, 'ERR_CARD_MALFORMED'));
       return true;
     case 'boolean':
-      if (budget) spend(budget, 6);
+      if (budget) spend(budget, v ? 4 : 5);
       out.push(v ? 'true' : 'false');
       return true;
-    case 'number':
-      if (budget) spend(budget, 8);
-      out.push(number(v, 'ERR_CARD_MALFORMED'));
+    case 'number': {
+      const text = number(v, 'ERR_CARD_MALFORMED');
+      if (budget) spend(budget, text.length);
+      out.push(text);
       return true;
+    }
     case 'object': {
       if (v === null) {
-        if (budget) spend(budget, 5);
+        if (budget) spend(budget, 4);
         return false;
       }
       if (depth >= MAX_DEPTH) malformed(`AgentCard nesting deeper than ${MAX_DEPTH}`);
-      if (budget) spend(budget, 2);
       if (Array.isArray(v)) {
+        if (budget) spend(budget, v.length === 0 ? 2 : v.length + 1); // brackets and commas
         const start = out.length;
         for (let i = 0; i < v.length; i++) {
           const mark = out.length;

@@ -3,6 +3,7 @@
  * `subtle()` so that an injected crypto provider is honoured (jose calls `globalThis.crypto`
  * directly and would bypass it; see docs/sessions.md "Why not jose's jwtVerify").
  */
+import { findDuplicateMember } from '../../json/find-duplicate-member.js';
 import { TrustError, type ErrorCode } from '../../errors.js';
 import { subtle } from '../../crypto.js';
 import { b64urlDecode, b64urlEncode, decodeUtf8, toArrayBuffer, utf8 } from '../../lib/encoding.js';
@@ -92,11 +93,16 @@ function checkHeader(module: string, h: Record<string, unknown>): { alg: string 
 
 function decodeObject(module: string, part: string, what: string): Record<string, unknown> {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(segmentText(part));
+    text = segmentText(part);
+    value = JSON.parse(text);
   } catch (err) {
     throw fail(module, 'ERR_JWS_MALFORMED', `the token ${what} is not base64url-encoded JSON`, err);
   }
+  // I-JSON (RFC 7493): two "sub" members read differently in another JWT library
+  const duplicate = findDuplicateMember(text);
+  if (duplicate !== undefined) throw fail(module, 'ERR_JWS_MALFORMED', `the token ${what} has the member name ${JSON.stringify(duplicate.slice(0, 40))} twice`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail(module, 'ERR_JWS_MALFORMED', `the token ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }
