@@ -47,4 +47,5 @@ it('the example session in docs/cli.md runs as written, twice in the same folder
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-});
+  // a dozen CLI processes, twice: ~10 s on a quiet machine, several times that on a loaded one
+}, 120_000);

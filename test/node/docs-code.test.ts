@@ -106,6 +106,8 @@ const secret = crypto.getRandomValues(new Uint8Array(32)), sessionId = 'session-
   'docs/spiffe.md#2': { prelude: '', throws: 'ERR_SPIFFE_ID_NOT_AUTHORIZED' }, // its last line throws, as its comment says
   'docs/spiffe.md#3': { prelude: SPIFFE },
   'docs/spiffe.md#4': { sketch: 'the BundleSource interface, a type' },
+  'docs/mtls.md#1': { testedBy: 'test/node/mtls-docs.test.ts' },
+  'docs/mtls.md#2': { sketch: 'a fragment that needs a running Workload API agent; test/node/workload-api.test.ts makes the same calls against one' },
   'docs/spiffe.md#5': { prelude: SPIFFE.replace(/\nconst federation = [^\n]+/, ''), throws: 'ERR_BUNDLE_NOT_FOUND' }, // as its comment says
   'docs/spiffe.md#6': { prelude: SPIFFE, epilogue: `if (chain.length !== 3) throw new Error('chain');` },
   'docs/spiffe.md#7': { prelude: SPIFFE, epilogue: `if (claims.aud[0] !== 'spiffe://example.org/reports') throw new Error('aud');` },
@@ -142,7 +144,7 @@ describe('```ts blocks', () => {
     for (const b of ts) {
       for (const m of b.code.matchAll(/from '([^']+)'/g)) {
         if (m[1]!.startsWith('node:')) continue; // Node's own modules
-        expect(m[1], b.key).toMatch(/^\.\/shared\//);
+        expect(m[1], b.key).toMatch(/^\.\/(shared|node-adapter)\//);
         expect(existsSync(join(ROOT, m[1]!.replace(/\.js$/, '.ts'))), b.key).toBe(true);
       }
     }
