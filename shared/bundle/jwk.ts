@@ -8,6 +8,7 @@ import { subtle } from '../crypto.js';
 import { LruCache } from '../lib/cache.js';
 import { b64urlDecode, b64urlEncode } from '../lib/encoding.js';
 import { isJwkPointOnCurve } from '../lib/ec.js';
+import { rsaExponentProblem } from '../lib/rsa.js';
 import type { Certificate } from '../x509/types.js';
 import { parseCertificate } from '../x509/parse.js';
 import type { ParsedCertificate } from '../x509/lib/certificate.js';
@@ -182,6 +183,8 @@ export function importVerifyKey(jwk: PublicJwk, alg: JwsAlgorithm): Promise<Cryp
         if (jwk.kty === 'EC' && !isJwkPointOnCurve(jwk.crv, b64urlDecode(jwk.x, 'ERR_KEY_UNSUPPORTED'), b64urlDecode(jwk.y, 'ERR_KEY_UNSUPPORTED'))) {
           throw new TrustError('ERR_KEY_UNSUPPORTED', `the bundle key is not a point on ${jwk.crv}`);
         }
+        const eProblem = jwk.kty === 'RSA' ? rsaExponentProblem(b64urlDecode(jwk.e, 'ERR_KEY_UNSUPPORTED')) : undefined;
+        if (eProblem !== undefined) throw new TrustError('ERR_KEY_UNSUPPORTED', `the bundle key is refused: ${eProblem}`);
         return subtle().importKey('jwk', members, params, false, ['verify']);
       })
       .catch((err: unknown) => {

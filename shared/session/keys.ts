@@ -7,6 +7,7 @@ import { TrustError } from '../errors.js';
 import { getCrypto, subtle } from '../crypto.js';
 import { b64urlDecode, b64urlEncode, toArrayBuffer, utf8 } from '../lib/encoding.js';
 import { isJwkPointOnCurve, isOnCurve } from '../lib/ec.js';
+import { rsaExponentProblem } from '../lib/rsa.js';
 import { decodePemBlocks } from '../x509/pem.js';
 import { RSA_MAX_BITS, RSA_MIN_BITS } from '../x509/lib/keys.js';
 import { pkcs8KeyType } from '../x509/pkcs8.js';
@@ -114,6 +115,8 @@ function checkJwk(jwk: unknown, allowRsa: boolean): JsonWebKey {
     if (nb[0] === 0 || eb[0] === 0 || eb.length > 8) throw unsupported('the RSA JWK members are not minimal unsigned integers');
     const bits = nb.length === 0 ? 0 : (nb.length - 1) * 8 + (32 - Math.clz32(nb[0]!));
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) throw unsupported(`RSA keys must have ${RSA_MIN_BITS}..${RSA_MAX_BITS} bits, this one has ${bits}`);
+    const eProblem = rsaExponentProblem(eb);
+    if (eProblem !== undefined) throw unsupported(eProblem);
     return { kty: 'RSA', n, e };
   }
   throw unsupported(allowRsa ? 'the key must be an EC P-256 or RSA key' : 'the key must be an EC P-256 key');

@@ -4,7 +4,8 @@ import { bytesEqual } from '../lib/encoding.js';
 import type { CertificateInput, VerifiedChain, VerifyChainOptions } from './types.js';
 import { ExtKeyUsage, KeyUsage } from './types.js';
 import { ParsedCertificate } from './lib/certificate.js';
-import { applyNameConstraints } from './lib/constraints.js';
+import { applyNameConstraints, type ConstraintBudget } from './lib/constraints.js';
+import { checkProfile } from './lib/profile.js';
 import { checkSignature } from './lib/signature.js';
 import { parseCertificate, parseCertificates } from './parse.js';
 
@@ -31,6 +32,8 @@ interface Search {
   readonly links: Map<ParsedCertificate, Map<ParsedCertificate, Promise<TrustError | null>>>;
   signatureChecks: number;
   candidates: number;
+  /** Name comparisons spent on name constraints in this call (bounded by MAX_NAME_COMPARISONS). */
+  readonly constraints: ConstraintBudget;
   best: { rank: number; error: TrustError } | undefined;
 }
 
@@ -66,8 +69,11 @@ function checkCommon(cert: ParsedCertificate, s: Search): void {
   }
 }
 
-/** Rules on `ca` as the issuer of `path[path.length - 1]`, with `path` (leaf first) below it. */
-function checkIssuer(ca: ParsedCertificate, path: readonly ParsedCertificate[], s: Search): void {
+/**
+ * Rules on `ca` as the issuer of `path[path.length - 1]`, with `path` (leaf first) below it. The
+ * RFC 5280 §4 profile rules (lib/profile.ts) apply unless `ca` is the trust anchor.
+ */
+function checkIssuer(ca: ParsedCertificate, path: readonly ParsedCertificate[], s: Search, isRoot: boolean): void {
   checkCommon(ca, s);
   if (!ca.basicConstraints?.ca) throw new TrustError('ERR_X509_ISSUER_NOT_CA', `issuer ${ca.subject.text} is not a CA (basicConstraints cA)`);
   if (ca.keyUsage !== undefined && (ca.keyUsage & KeyUsage.keyCertSign) === 0) {
@@ -80,7 +86,8 @@ function checkIssuer(ca: ParsedCertificate, path: readonly ParsedCertificate[], 
     for (let i = 1; i < path.length; i++) if (!path[i]!.selfIssued) n++;
     if (n > pathLen) throw new TrustError('ERR_X509_PATH_LEN_EXCEEDED', `issuer ${ca.subject.text} allows ${pathLen} intermediate(s) below it, path has ${n}`);
   }
-  applyNameConstraints(ca, path);
+  if (!isRoot) checkProfile(ca);
+  applyNameConstraints(ca, path, s.constraints);
 }
 
 function record(s: Search, rank: number, error: TrustError): void {
@@ -167,9 +174,10 @@ async function extend(path: ParsedCertificate[], soft: TrustError | undefined, s
     let error = soft;
     if (!error) {
       try {
-        checkIssuer(cand, path, s);
+        checkIssuer(cand, path, s, isRoot);
       } catch (err) {
-        if (!(err instanceof TrustError)) throw err;
+        // a work bound ends the call, like the path search limits
+        if (!(err instanceof TrustError) || err.code === 'ERR_X509_CONSTRAINTS_TOO_COMPLEX') throw err;
         error = err;
       }
     }
@@ -236,11 +244,13 @@ export async function verifyChain(options: VerifyChainOptions): Promise<Verified
     links: new Map(),
     signatureChecks: 0,
     candidates: 0,
+    constraints: { used: 0 },
     best: undefined,
   };
 
   // the leaf is on every path: its own failures are final
   checkCommon(leaf, s);
+  checkProfile(leaf);
   prefetch(leaf, s);
   const chain = await extend([leaf], undefined, s);
   if (chain) return { chain };

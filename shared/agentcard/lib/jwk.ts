@@ -5,6 +5,7 @@ import { LruCache } from '../../lib/cache.js';
 import { b64urlDecode, b64urlEncode, toArrayBuffer, utf8 } from '../../lib/encoding.js';
 import { canonicalizeJson } from '../../jcs/index.js';
 import { isJwkPointOnCurve, type NistCurve } from '../../lib/ec.js';
+import { rsaExponentProblem } from '../../lib/rsa.js';
 import { RSA_MAX_BITS, RSA_MIN_BITS, type AlgInfo } from './algorithms.js';
 
 const imported = new LruCache<string, Promise<CryptoKey>>(1024);
@@ -24,7 +25,7 @@ function bytes(jwk: JsonWebKey, name: keyof JsonWebKey): Uint8Array {
 
 /**
  * Throws unless `jwk` can verify `alg` signatures: the key type decides (ES256 needs P-256, RS/PS
- * need RSA of 2048..8192 bits, EdDSA needs Ed25519, HS* an `oct` key at least as long as the hash);
+ * need RSA of 2048..8192 bits with an odd exponent 3..2^32 − 1, EdDSA needs Ed25519, HS* an `oct` key at least as long as the hash);
  * a JWK `alg` must equal the header's; `use` and `key_ops`, when given, must allow verification.
  */
 export function checkJwkFor(jwk: JsonWebKey, alg: string, info: AlgInfo): void {
@@ -42,6 +43,8 @@ export function checkJwkFor(jwk: JsonWebKey, alg: string, info: AlgInfo): void {
     const n = bytes(jwk, 'n');
     const bits = n.length === 0 ? 0 : (n.length - 1) * 8 + (32 - Math.clz32(n[0]!));
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) throw new TrustError('ERR_KEY_UNSUPPORTED', `jwk: RSA key of ${bits} bits (accepted: ${RSA_MIN_BITS}..${RSA_MAX_BITS})`);
+    const eProblem = rsaExponentProblem(bytes(jwk, 'e'));
+    if (eProblem !== undefined) throw new TrustError('ERR_KEY_UNSUPPORTED', `jwk: ${eProblem}`);
   }
   if (info.kty === 'oct') {
     const minimum = info.hash === 'SHA-256' ? 32 : info.hash === 'SHA-384' ? 48 : 64;

@@ -24,6 +24,7 @@ import {
 } from './der.js';
 import { HASH_BY_OID, OID, type Hash } from './oids.js';
 import { nameText } from './name.js';
+import { rsaExponentProblem } from '../../lib/rsa.js';
 
 const E = 'ERR_X509_MALFORMED' as const;
 
@@ -101,6 +102,8 @@ export class ParsedCertificate implements Certificate {
   readonly spkiKey: string;
   /** @internal the subjectPublicKey BIT STRING's content: an EC point, an Ed25519 key, or RSAPublicKey DER */
   readonly publicKeyBytes: Uint8Array;
+  /** @internal why an RSA key's public exponent is refused at import (undefined: fine, or not RSA) */
+  readonly rsaExponentProblem: string | undefined;
   /** @internal subject and issuer names are byte-identical */
   readonly selfIssued: boolean;
   /** @internal OID of the first critical extension path validation does not understand */
@@ -176,9 +179,10 @@ export class ParsedCertificate implements Certificate {
 
     const spkiT = expect(der, p, end, TAG.SEQUENCE, E, 'subjectPublicKeyInfo');
     const spki = der.subarray(spkiT.start, spkiT.end);
-    const { algorithm, key } = readPublicKeyAlgorithm(der, spkiT);
+    const { algorithm, key, rsaExponentProblem: rsaE } = readPublicKeyAlgorithm(der, spkiT);
     this.publicKey = { spki, algorithm };
     this.publicKeyBytes = key;
+    this.rsaExponentProblem = rsaE;
     this.spkiKey = byteKey(spki);
     p = spkiT.end;
 
@@ -426,15 +430,22 @@ const EC_CURVES: Readonly<Record<string, { name: 'P-256' | 'P-384' | 'P-521'; si
   [OID.p521]: { name: 'P-521', size: 66 },
 };
 
-function readPublicKeyAlgorithm(buf: Uint8Array, spki: Tlv): { algorithm: PublicKeyAlgorithm; key: Uint8Array } {
+type RsaAlgorithm = { readonly name: 'RSA'; readonly modulusBits: number; readonly exponentProblem: string | undefined };
+
+function readPublicKeyAlgorithm(buf: Uint8Array, spki: Tlv): { algorithm: PublicKeyAlgorithm; key: Uint8Array; rsaExponentProblem: string | undefined } {
   const alg = expect(buf, spki.cs, spki.end, TAG.SEQUENCE, E, 'SPKI algorithm');
   const keyT = expect(buf, alg.end, spki.end, TAG.BIT_STRING, E, 'subjectPublicKey');
   if (keyT.end !== spki.end) fail(E, 'extra data in subjectPublicKeyInfo');
   const key = readBitString(buf, keyT, E);
-  return { algorithm: publicKeyAlgorithm(buf, alg, key), key: key.bytes };
+  const algorithm = publicKeyAlgorithm(buf, alg, key);
+  if ('exponentProblem' in algorithm) {
+    return { algorithm: Object.freeze({ name: 'RSA', modulusBits: algorithm.modulusBits }), key: key.bytes, rsaExponentProblem: algorithm.exponentProblem };
+  }
+  return { algorithm, key: key.bytes, rsaExponentProblem: undefined };
 }
 
-function publicKeyAlgorithm(buf: Uint8Array, alg: Tlv, key: { bytes: Uint8Array; unused: number }): PublicKeyAlgorithm {
+/** The SPKI's algorithm; for RSA also why its exponent is refused (kept internal, checked at import). */
+function publicKeyAlgorithm(buf: Uint8Array, alg: Tlv, key: { bytes: Uint8Array; unused: number }): PublicKeyAlgorithm | RsaAlgorithm {
   const oidT = readTlv(buf, alg.cs, alg.end, E);
   const oid = readOid(buf, oidT, E);
   const params = oidT.end < alg.end ? readTlv(buf, oidT.end, alg.end, E) : undefined;
@@ -461,7 +472,7 @@ function publicKeyAlgorithm(buf: Uint8Array, alg: Tlv, key: { bytes: Uint8Array;
       while (start < n.end && key.bytes[start] === 0) start++;
       if (start === n.end) fail(E, 'zero RSA modulus');
       const top = key.bytes[start]!;
-      return { name: 'RSA', modulusBits: (n.end - start - 1) * 8 + (32 - Math.clz32(top)) };
+      return { name: 'RSA', modulusBits: (n.end - start - 1) * 8 + (32 - Math.clz32(top)), exponentProblem: rsaExponentProblem(key.bytes, e.cs, e.end) };
     }
     case OID.ed25519:
       if (params) fail(E, 'Ed25519 key with parameters');

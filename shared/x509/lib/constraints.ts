@@ -3,24 +3,52 @@ import { TrustError } from '../../errors.js';
 import type { GeneralSubtrees, Name } from '../types.js';
 import type { ParsedCertificate } from './certificate.js';
 import { attributes, rdns } from './name.js';
+import { isDnsConstraint, isDomainName, isEmailConstraint, isIpConstraint, isMailbox, isUriConstraint } from './name-syntax.js';
 import { OID } from './oids.js';
 
 function violation(message: string): TrustError {
   return new TrustError('ERR_X509_NAME_CONSTRAINTS', message);
 }
 
-const DNS_NAME = /^(\*\.)?([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+/** Name comparisons one `verifyChain` call may spend on name constraints (names × constraints, summed over every CA it checks). */
+export const MAX_NAME_COMPARISONS = 1 << 16;
+
+/** Comparisons made so far in this process (for tests and benchmarks: the work is bounded, not timed). */
+export const constraintStats = { comparisons: 0 };
+
+/** Work done on name constraints by one call: the running total against {@link MAX_NAME_COMPARISONS}. */
+export interface ConstraintBudget {
+  used: number;
+}
+
+function inSubtree(name: string, domain: string): boolean {
+  return domain === '' || name === domain || (name.length > domain.length && name.endsWith(domain) && name[name.length - domain.length - 1] === '.');
+}
 
 /**
- * dNSName constraint: `example.com` matches the host and every subdomain, `.example.com` only
- * subdomains, the empty string everything. Case-insensitive.
+ * dNSName constraint as a permitted subtree: true when every name `name` stands for lies in the
+ * subtree `constraint` (the domain and all its subdomains; `""` is every name). A wildcard
+ * `*.example.com` stands for every `label.example.com`, so it is covered when `example.com` is.
+ * Case-insensitive.
  */
 export function matchDns(name: string, constraint: string): boolean {
   const n = name.toLowerCase();
   const c = constraint.toLowerCase();
-  if (c === '') return true;
-  if (c.startsWith('.')) return n.length > c.length && n.endsWith(c);
-  return n === c || (n.length > c.length && n.endsWith('.' + c));
+  return inSubtree(n.startsWith('*.') ? n.slice(2) : n, c);
+}
+
+/**
+ * dNSName constraint as an excluded subtree: true when **any** name `name` stands for lies in the
+ * subtree `constraint`. For a wildcard `*.example.com` that is also the case when the constraint is
+ * one label below its base (`bad.example.com`): the wildcard covers that host (CVE-2025-61727).
+ */
+export function matchDnsExcluded(name: string, constraint: string): boolean {
+  const n = name.toLowerCase();
+  const c = constraint.toLowerCase();
+  if (!n.startsWith('*.')) return inSubtree(n, c);
+  const base = n.slice(2);
+  if (inSubtree(base, c)) return true;
+  return c.length > base.length + 1 && c.endsWith('.' + base) && !c.slice(0, c.length - base.length - 1).includes('.');
 }
 
 /** Host constraint for URIs and mail domains: `host` exact, `.domain` strict subdomains only. */
@@ -41,7 +69,7 @@ export function uriHost(uri: string): string | undefined {
   host = host.replace(/:[0-9]*$/, '');
   // IP literals cannot be matched against a domain constraint
   if (host === '' || host.startsWith('[') || /^[0-9.]+$/.test(host)) return undefined;
-  return DNS_NAME.test(host.toLowerCase()) ? host : undefined;
+  return isDomainName(host) ? host : undefined;
 }
 
 /** rfc822Name constraint: `user@host` exact mailbox, `host` any mailbox there, `.domain` any subdomain host. */
@@ -110,14 +138,38 @@ function check<T>(
   excluded: readonly T[] | undefined,
   match: (name: T, constraint: T) => boolean,
   show: (name: T) => string,
+  matchExcluded: (name: T, constraint: T) => boolean = match,
 ): void {
+  const counted = (m: (name: T, constraint: T) => boolean) => (name: T, c: T) => {
+    constraintStats.comparisons++;
+    return m(name, c);
+  };
+  const inExcluded = counted(matchExcluded);
+  const inPermitted = counted(match);
   for (const name of names) {
-    if (excluded?.some((c) => match(name, c))) throw violation(`${form} ${show(name)} is in an excluded subtree`);
-    if (permitted && permitted.length > 0 && !permitted.some((c) => match(name, c))) {
+    if (excluded?.some((c) => inExcluded(name, c))) throw violation(`${form} ${show(name)} is in an excluded subtree`);
+    if (permitted && permitted.length > 0 && !permitted.some((c) => inPermitted(name, c))) {
       throw violation(`${form} ${show(name)} is outside the permitted subtrees`);
     }
   }
 }
+
+/** Throws unless every constraint is well-formed for its form (RFC 5280 §4.2.1.10); checked once per CA. */
+const wellFormed = new WeakSet<ParsedCertificate>();
+function checkConstraintSyntax(ca: ParsedCertificate, subtrees: readonly (GeneralSubtrees | undefined)[]): void {
+  if (wellFormed.has(ca)) return;
+  const bad = (form: string, c: string) => violation(`${form} constraint ${JSON.stringify(c.slice(0, 80))} of ${ca.subject.text} is malformed`);
+  for (const t of subtrees) {
+    if (!t) continue;
+    for (const c of t.dns) if (!isDnsConstraint(c)) throw bad('dNSName', c);
+    for (const c of t.uri) if (!isUriConstraint(c)) throw bad('URI', c);
+    for (const c of t.email) if (!isEmailConstraint(c)) throw bad('rfc822Name', c);
+    for (const c of t.ip) if (!isIpConstraint(c)) throw bad('iPAddress', 'with a mask that is not a prefix');
+  }
+  wellFormed.add(ca);
+}
+
+const size = (a: readonly unknown[] | undefined) => a?.length ?? 0;
 
 function checkWellFormed(form: string, names: readonly string[], ok: (n: string) => boolean): void {
   for (const n of names) if (!ok(n)) throw violation(`${form} ${JSON.stringify(n)} cannot be checked against name constraints`);
@@ -127,7 +179,7 @@ function checkWellFormed(form: string, names: readonly string[], ok: (n: string)
  * Applies `ca`'s name constraints to every certificate in `below` (index 0 = the leaf).
  * Self-issued intermediates are exempt (RFC 5280 §6.1.3 (b)); excluded subtrees win.
  */
-export function applyNameConstraints(ca: ParsedCertificate, below: readonly ParsedCertificate[]): void {
+export function applyNameConstraints(ca: ParsedCertificate, below: readonly ParsedCertificate[], budget: ConstraintBudget): void {
   const nc = ca.nameConstraints;
   if (!nc) return;
   const p: GeneralSubtrees | undefined = nc.permitted;
@@ -135,15 +187,36 @@ export function applyNameConstraints(ca: ParsedCertificate, below: readonly Pars
   if (ca.nameConstraintsCritical && (p?.other || x?.other)) {
     throw violation('critical name constraints use a name form this validator does not support');
   }
+  checkConstraintSyntax(ca, [p, x]);
   const constrains = (k: 'dns' | 'uri' | 'email') => (p?.[k].length ?? 0) > 0 || (x?.[k].length ?? 0) > 0;
+  const subject: Names[] = [];
+  // the cost is known before any comparison: names × constraints per form; over budget, stop first
+  let cost = 0;
   for (let i = 0; i < below.length; i++) {
     const cert = below[i]!;
     if (i > 0 && cert.selfIssued) continue;
     const names = namesOf(cert);
-    if (constrains('dns')) checkWellFormed('DNS name', names.dns, (n) => DNS_NAME.test(n.toLowerCase()));
+    subject.push(names);
+    cost +=
+      names.dns.length * (size(p?.dns) + size(x?.dns)) +
+      names.uri.length * (size(p?.uri) + size(x?.uri)) +
+      names.email.length * (size(p?.email) + size(x?.email)) +
+      names.ip.length * (size(p?.ip) + size(x?.ip)) +
+      names.dirName.length * (size(p?.dirName) + size(x?.dirName));
+  }
+  if (budget.used + cost > MAX_NAME_COMPARISONS) {
+    throw new TrustError(
+      'ERR_X509_CONSTRAINTS_TOO_COMPLEX',
+      `name constraints of ${ca.subject.text} would need ${budget.used + cost} name comparisons on this path (limit ${MAX_NAME_COMPARISONS})`,
+    );
+  }
+  budget.used += cost;
+  for (const names of subject) {
+    if (constrains('dns')) checkWellFormed('DNS name', names.dns, (n) => isDomainName(n.startsWith('*.') ? n.slice(2) : n));
     if (constrains('uri')) checkWellFormed('URI', names.uri, (n) => uriHost(n) !== undefined);
-    if (constrains('email')) checkWellFormed('email address', names.email, (n) => n.lastIndexOf('@') > 0 && n.lastIndexOf('@') < n.length - 1);
-    check('DNS name', names.dns, p?.dns, x?.dns, matchDns, (n) => n);
+    // a malformed mailbox never passes a constraint check
+    if (constrains('email')) checkWellFormed('email address', names.email, isMailbox);
+    check('DNS name', names.dns, p?.dns, x?.dns, matchDns, (n) => n, matchDnsExcluded);
     check('URI', names.uri, p?.uri, x?.uri, (n, c) => matchHost(uriHost(n)!, c), (n) => n);
     check('email address', names.email, p?.email, x?.email, matchEmail, (n) => n);
     check('IP address', names.ip, p?.ip, x?.ip, matchIp, (n) => (n.length === 4 ? n.join('.') : 'IPv6 address'));

@@ -19,13 +19,15 @@ export const RSA_MAX_BITS = 8192;
 
 const keys = new LruCache<string, Promise<CryptoKey>>(1024);
 
-/** Throws ERR_X509_KEY_UNSUPPORTED when the certificate's key cannot be used for verification. */
+/** Throws ERR_X509_KEY_UNSUPPORTED when the certificate's key cannot be used for verification (type, RSA size, RSA exponent). */
 export function assertUsableKey(cert: ParsedCertificate): void {
   const alg = cert.publicKey.algorithm;
   if (alg.name === 'unsupported') throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `unsupported public key algorithm ${alg.oid}`);
   if (alg.name === 'RSA' && (alg.modulusBits < RSA_MIN_BITS || alg.modulusBits > RSA_MAX_BITS)) {
     throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `RSA key of ${alg.modulusBits} bits (accepted: ${RSA_MIN_BITS}..${RSA_MAX_BITS})`);
   }
+  // odd, 3 ≤ e ≤ 2^32 − 1: a long exponent makes every verification with the key dear
+  if (cert.rsaExponentProblem !== undefined) throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `certificate ${cert.subject.text}: ${cert.rsaExponentProblem}`);
 }
 
 /** An RSA key's modulus or exponent as a JWK member: unsigned big-endian, no leading zero octet. */

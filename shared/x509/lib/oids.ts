@@ -7,6 +7,7 @@ export const OID = {
   basicConstraints: '2.5.29.19',
   nameConstraints: '2.5.29.30',
   certificatePolicies: '2.5.29.32',
+  policyConstraints: '2.5.29.36',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   // public keys
