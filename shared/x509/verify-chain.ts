@@ -1,4 +1,5 @@
 /** `verifyChain`: path building with backtracking and RFC 5280 §6 path validation (the subset in docs/x509.md). */
+import { describeCertificate } from './lib/describe.js';
 import { TrustError } from '../errors.js';
 import { bytesEqual } from '../lib/encoding.js';
 import type { CertificateInput, VerifiedChain, VerifyChainOptions } from './types.js';
@@ -53,19 +54,19 @@ function index(certs: Iterable<ParsedCertificate>): Map<string, ParsedCertificat
 
 /** Rules on one certificate that hold wherever it sits in a path. */
 function checkValidity(cert: ParsedCertificate, at: number): void {
-  if (at < cert.notBeforeMs) throw new TrustError('ERR_X509_NOT_YET_VALID', `certificate ${cert.subject.text} is not valid before ${cert.notBefore.toISOString()}`);
-  if (at > cert.notAfterMs) throw new TrustError('ERR_X509_EXPIRED', `certificate ${cert.subject.text} expired at ${cert.notAfter.toISOString()}`);
+  if (at < cert.notBeforeMs) throw new TrustError('ERR_X509_NOT_YET_VALID', `certificate ${describeCertificate(cert)} is not valid before ${cert.notBefore.toISOString()}`);
+  if (at > cert.notAfterMs) throw new TrustError('ERR_X509_EXPIRED', `certificate ${describeCertificate(cert)} expired at ${cert.notAfter.toISOString()}`);
 }
 
 function checkCommon(cert: ParsedCertificate, s: Search): void {
   checkValidity(cert, s.at);
   if (cert.unknownCritical !== undefined) {
-    throw new TrustError('ERR_X509_CRITICAL_EXTENSION', `certificate ${cert.subject.text} has an unrecognised critical extension ${cert.unknownCritical}`);
+    throw new TrustError('ERR_X509_CRITICAL_EXTENSION', `certificate ${describeCertificate(cert)} has an unrecognised critical extension ${cert.unknownCritical}`);
   }
   const eku = cert.extKeyUsage;
   // like Go: an EKU extension anywhere on the path must allow the requested usage
   if (s.usageOid && eku && !eku.includes(s.usageOid) && !eku.includes(ExtKeyUsage.any)) {
-    throw new TrustError('ERR_X509_EKU_MISMATCH', `certificate ${cert.subject.text} does not allow extended key usage ${s.usageOid}`);
+    throw new TrustError('ERR_X509_EKU_MISMATCH', `certificate ${describeCertificate(cert)} does not allow extended key usage ${s.usageOid}`);
   }
 }
 
@@ -75,16 +76,16 @@ function checkCommon(cert: ParsedCertificate, s: Search): void {
  */
 function checkIssuer(ca: ParsedCertificate, path: readonly ParsedCertificate[], s: Search, isRoot: boolean): void {
   checkCommon(ca, s);
-  if (!ca.basicConstraints?.ca) throw new TrustError('ERR_X509_ISSUER_NOT_CA', `issuer ${ca.subject.text} is not a CA (basicConstraints cA)`);
+  if (!ca.basicConstraints?.ca) throw new TrustError('ERR_X509_ISSUER_NOT_CA', `issuer ${describeCertificate(ca)} is not a CA (basicConstraints cA)`);
   if (ca.keyUsage !== undefined && (ca.keyUsage & KeyUsage.keyCertSign) === 0) {
-    throw new TrustError('ERR_X509_KEY_USAGE_INVALID', `issuer ${ca.subject.text} lacks keyCertSign`);
+    throw new TrustError('ERR_X509_KEY_USAGE_INVALID', `issuer ${describeCertificate(ca)} lacks keyCertSign`);
   }
   const pathLen = ca.basicConstraints.pathLen;
   if (pathLen !== undefined) {
     // intermediates between this CA and the leaf, not counting self-issued ones (RFC 5280 §6.1.4 (l))
     let n = 0;
     for (let i = 1; i < path.length; i++) if (!path[i]!.selfIssued) n++;
-    if (n > pathLen) throw new TrustError('ERR_X509_PATH_LEN_EXCEEDED', `issuer ${ca.subject.text} allows ${pathLen} intermediate(s) below it, path has ${n}`);
+    if (n > pathLen) throw new TrustError('ERR_X509_PATH_LEN_EXCEEDED', `issuer ${describeCertificate(ca)} allows ${pathLen} intermediate(s) below it, path has ${n}`);
   }
   if (!isRoot) checkProfile(ca);
   applyNameConstraints(ca, path, s.constraints);
@@ -255,5 +256,5 @@ export async function verifyChain(options: VerifyChainOptions): Promise<Verified
   const chain = await extend([leaf], undefined, s);
   if (chain) return { chain };
   if (s.best) throw s.best.error;
-  throw new TrustError('ERR_X509_CHAIN_UNTRUSTED', `no path from ${leaf.subject.text} to a trusted root`);
+  throw new TrustError('ERR_X509_CHAIN_UNTRUSTED', `no path from ${describeCertificate(leaf)} to a trusted root`);
 }

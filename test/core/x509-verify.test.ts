@@ -301,3 +301,14 @@ describe('path building', () => {
     expect(await outcome({ leaf: leaf.der, roots: [bare.der] })).toBe('ERR_X509_SIGNATURE_INVALID');
   });
 });
+
+describe('messages name certificates by subject and SPIFFE ID (or DNS name)', () => {
+  it('an expired leaf, an untrusted path and an issuer that is not a CA', async () => {
+    const root = await TestCA.create();
+    const expired = await root.issueSVID('spiffe://example.org/expired', { notBefore: new Date(Date.now() - 7200_000), notAfter: new Date(Date.now() - 3600_000) });
+    await expect(verifyChain({ leaf: expired.der[0]!, roots: [root.rootDer] })).rejects.toMatchObject({ code: 'ERR_X509_EXPIRED', message: expect.stringContaining('(spiffe://example.org/expired)') });
+    const other = await TestCA.create();
+    const web = await other.issue({ dnsNames: ['api.example.com'] });
+    await expect(verifyChain({ leaf: web.der, roots: [root.rootDer] })).rejects.toMatchObject({ code: 'ERR_X509_CHAIN_UNTRUSTED', message: expect.stringContaining('(api.example.com)') });
+  });
+});

@@ -1,4 +1,5 @@
 /** RFC 5280 §4.2.1.10 name constraints, applied by one CA to the certificates below it. Internal. */
+import { describeCertificate } from './describe.js';
 import { TrustError } from '../../errors.js';
 import type { GeneralSubtrees, Name } from '../types.js';
 import type { ParsedCertificate } from './certificate.js';
@@ -158,7 +159,7 @@ function check<T>(
 const wellFormed = new WeakSet<ParsedCertificate>();
 function checkConstraintSyntax(ca: ParsedCertificate, subtrees: readonly (GeneralSubtrees | undefined)[]): void {
   if (wellFormed.has(ca)) return;
-  const bad = (form: string, c: string) => violation(`${form} constraint ${JSON.stringify(c.slice(0, 80))} of ${ca.subject.text} is malformed`);
+  const bad = (form: string, c: string) => violation(`${form} constraint ${JSON.stringify(c.slice(0, 80))} of ${describeCertificate(ca)} is malformed`);
   for (const t of subtrees) {
     if (!t) continue;
     for (const c of t.dns) if (!isDnsConstraint(c)) throw bad('dNSName', c);
@@ -207,7 +208,7 @@ export function applyNameConstraints(ca: ParsedCertificate, below: readonly Pars
   if (budget.used + cost > MAX_NAME_COMPARISONS) {
     throw new TrustError(
       'ERR_X509_CONSTRAINTS_TOO_COMPLEX',
-      `name constraints of ${ca.subject.text} would need ${budget.used + cost} name comparisons on this path (limit ${MAX_NAME_COMPARISONS})`,
+      `name constraints of ${describeCertificate(ca)} would need ${budget.used + cost} name comparisons on this path (limit ${MAX_NAME_COMPARISONS})`,
     );
   }
   budget.used += cost;

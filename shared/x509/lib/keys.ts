@@ -1,4 +1,5 @@
 /** Public key import from certificates, each (key, algorithm) imported at most once. Internal. */
+import { describeCertificate } from './describe.js';
 import { TrustError } from '../../errors.js';
 import { subtle } from '../../crypto.js';
 import { LruCache } from '../../lib/cache.js';
@@ -27,7 +28,7 @@ export function assertUsableKey(cert: ParsedCertificate): void {
     throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `RSA key of ${alg.modulusBits} bits (accepted: ${RSA_MIN_BITS}..${RSA_MAX_BITS})`);
   }
   // odd, 3 ≤ e ≤ 2^32 − 1: a long exponent makes every verification with the key dear
-  if (cert.rsaExponentProblem !== undefined) throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `certificate ${cert.subject.text}: ${cert.rsaExponentProblem}`);
+  if (cert.rsaExponentProblem !== undefined) throw new TrustError('ERR_X509_KEY_UNSUPPORTED', `certificate ${describeCertificate(cert)}: ${cert.rsaExponentProblem}`);
 }
 
 /** An RSA key's modulus or exponent as a JWK member: unsigned big-endian, no leading zero octet. */

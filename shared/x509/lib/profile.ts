@@ -5,6 +5,7 @@
  * The verdict depends only on the certificate's bytes, so it is computed once per certificate.
  * Internal.
  */
+import { describeCertificate } from './describe.js';
 import { TrustError } from '../../errors.js';
 import { KeyUsage } from '../types.js';
 import type { ParsedCertificate } from './certificate.js';
@@ -30,7 +31,7 @@ function criticality(cert: ParsedCertificate, oid: string): boolean | undefined 
 
 /** The rules of issue 8, in its order; undefined when the certificate keeps them all. */
 export function profileError(cert: ParsedCertificate): TrustError | undefined {
-  const who = `certificate ${cert.subject.der.length > 2 ? cert.subject.text : `with serial ${cert.serialNumber}`}`;
+  const who = `certificate ${cert.subject.der.length > 2 || cert.subjectAltName.uri.length + cert.subjectAltName.dns.length > 0 ? describeCertificate(cert) : `with serial ${cert.serialNumber}`}`;
   const ext = (message: string) => new TrustError('ERR_X509_EXTENSION_INVALID', `${who}: ${message}`);
   const name = (message: string) => new TrustError('ERR_X509_NAME_INVALID', `${who}: ${message}`);
   const isCA = cert.basicConstraints?.ca === true;
