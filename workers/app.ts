@@ -3,6 +3,7 @@
  * Runtime specifics stay outside: the Worker entry (`index.ts`) turns `env` into a config, and a
  * Node bridge or a benchmark can build the same app with {@link createApp}.
  */
+import { FederatedBundleSource } from '../shared/bundle/index.js';
 import { Router, type IRequest } from 'itty-router';
 import { TrustError } from '../shared/errors.js';
 import type { WorkerConfig } from './config.js';
@@ -52,12 +53,17 @@ export function createApp(deps: AppDeps): App {
   const fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
   const now = deps.now ?? (() => new Date());
   const clientId = deps.clientId ?? defaultClientId;
+  const federated =
+    config.bundleEndpoints.size > 0
+      ? new FederatedBundleSource([...config.bundleEndpoints].map(([trustDomain, url]) => ({ trustDomain, url })), { fetch: fetchFn, timeoutMs: config.fetchTimeoutMs })
+      : undefined;
   const context: AppContext = {
     config,
     stores,
     fetch: fetchFn,
     now,
-    verify: cardVerifier(config, stores, fetchFn, now),
+    federated,
+    verify: cardVerifier(config, stores, fetchFn, now, federated),
     sessions: config.sessions ? controlPlane(config.sessions, stores.sealedKeys, now) : undefined,
   };
 

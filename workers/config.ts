@@ -15,6 +15,7 @@ import type { CorsPolicy } from './http/cors.js';
 /** The variables the worker reads. Anything else in `env` is ignored. */
 export const CONFIG_VARIABLES = [
   'TRUST_BUNDLES',
+  'TRUST_BUNDLE_ENDPOINTS',
   'DEFAULT_TRUST_DOMAIN',
   'DEFAULT_MODE',
   'FETCH_ALLOWED_ORIGINS',
@@ -48,6 +49,8 @@ export interface ConfiguredBundle {
 
 export interface WorkerConfig {
   bundles: ReadonlyMap<string, ConfiguredBundle>;
+  /** `TRUST_BUNDLE_ENDPOINTS`: trust domain → its `https_web` SPIFFE bundle endpoint URL (federation). */
+  bundleEndpoints: ReadonlyMap<string, string>;
   defaultTrustDomain: string | undefined;
   defaultMode: 'strict' | 'audit';
   fetchAllowedOrigins: ReadonlySet<string>;
@@ -188,6 +191,39 @@ function trustBundles(env: WorkerEnv): Map<string, ConfiguredBundle> {
 }
 
 /**
+ * `TRUST_BUNDLE_ENDPOINTS`: `{"partner.test": "https://partner.test/bundle"}` — bundles fetched from
+ * SPIFFE bundle endpoints (the Federation standard's `https_web` profile). A trust domain is either
+ * configured statically (`TRUST_BUNDLES`) or federated here, never both.
+ */
+function bundleEndpoints(env: WorkerEnv, statics: ReadonlyMap<string, ConfiguredBundle>): Map<string, string> {
+  const value = jsonValue(env, 'TRUST_BUNDLE_ENDPOINTS');
+  const out = new Map<string, string>();
+  if (value === undefined) return out;
+  if (!isPlainObject(value)) throw bad('TRUST_BUNDLE_ENDPOINTS', 'must be a JSON object mapping trust domain to an https bundle endpoint URL');
+  for (const [name, url] of Object.entries(value)) {
+    let td: string;
+    try {
+      td = parseTrustDomain(name).name;
+    } catch (err) {
+      throw bad('TRUST_BUNDLE_ENDPOINTS', `${JSON.stringify(name)} is not a trust domain name`, err);
+    }
+    if (td !== name) throw bad('TRUST_BUNDLE_ENDPOINTS', `${JSON.stringify(name)}: use the bare trust domain name (${td})`);
+    if (statics.has(td)) throw bad('TRUST_BUNDLE_ENDPOINTS', `${td} is also in TRUST_BUNDLES: a trust domain is static or federated, not both`);
+    let parsed: URL;
+    try {
+      if (typeof url !== 'string') throw new Error('not a string');
+      parsed = new URL(url);
+    } catch (err) {
+      throw bad('TRUST_BUNDLE_ENDPOINTS', `the endpoint of ${td} is not a URL`, err);
+    }
+    if (parsed.protocol !== 'https:') throw bad('TRUST_BUNDLE_ENDPOINTS', `the endpoint of ${td} must be https: (the https_web profile)`);
+    if (parsed.username || parsed.password) throw bad('TRUST_BUNDLE_ENDPOINTS', `the endpoint of ${td} must not carry credentials`);
+    out.set(td, parsed.toString());
+  }
+  return out;
+}
+
+/**
  * `TRUSTED_KEYS`: a key-set document (shared/agentcard/key-sets.ts): a JWKS object `{"keys": [...]}`,
  * optionally scoped with `"spiffeId"` (the identity its keys vouch for), or a JSON array of such
  * sets. A `kid` is unique across all sets, so the set (and so the scope) a `kid` signature binds to
@@ -305,6 +341,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
 
   return {
     bundles,
+    bundleEndpoints: bundleEndpoints(env, bundles),
     defaultTrustDomain,
     defaultMode: mode,
     fetchAllowedOrigins: new Set(fetchOrigins === '*' ? [] : (fetchOrigins ?? [])),

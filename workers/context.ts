@@ -4,6 +4,7 @@ import type { WorkerStores } from './stores/create-stores.js';
 import type { Policy } from './routes/policy.js';
 import type { AgentCardReport } from '../shared/agentcard/index.js';
 import type { ControlPlane } from './control-plane.js';
+import type { FederatedBundleSource } from '../shared/bundle/index.js';
 
 export interface AppContext {
   readonly config: WorkerConfig;
@@ -14,6 +15,8 @@ export interface AppContext {
   readonly now: () => Date;
   /** Verifies a card under a policy with the configured trust roots; the report is JSON-serializable. */
   verify(card: Record<string, unknown>, policy: Policy): Promise<AgentCardReport>;
+  /** Bundles of federated trust domains (`TRUST_BUNDLE_ENDPOINTS`), refreshed on their hints. */
+  readonly federated: FederatedBundleSource | undefined;
   /** The session control plane, when configured (`SessionConfig`). */
   readonly sessions: ControlPlane | undefined;
 }

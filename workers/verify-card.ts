@@ -4,7 +4,7 @@
  */
 import { TrustError } from '../shared/errors.js';
 import { verifyAgentCard, type AgentCardReport } from '../shared/agentcard/index.js';
-import { BundleSet } from '../shared/bundle/index.js';
+import { BundleSet, type BundleSource, type FederatedBundleSource } from '../shared/bundle/index.js';
 import type { WorkerConfig } from './config.js';
 import type { WorkerStores } from './stores/create-stores.js';
 import type { Policy } from './routes/policy.js';
@@ -22,8 +22,13 @@ export function cardVerifier(
   stores: WorkerStores,
   fetchFn: typeof fetch,
   now: () => Date,
+  federated?: FederatedBundleSource,
 ): (card: Record<string, unknown>, policy: Policy) => Promise<AgentCardReport> {
-  const bundles = new BundleSet([...config.bundles.values()].map((b) => b.bundle));
+  const statics = new BundleSet([...config.bundles.values()].map((b) => b.bundle));
+  // static trust domains first; a federated one is fetched (or refreshed) when a signer needs it
+  const bundles: BundleSource = federated
+    ? { getBundle: (td) => (statics.has(td) ? statics.getBundle(td) : federated.getBundle(td)) }
+    : statics;
   const jku = config.jkuAllowedOrigins
     ? { allowedOrigins: [...config.jkuAllowedOrigins], fetch: fetchFn, timeoutMs: config.fetchTimeoutMs, cache: stores.cache }
     : undefined;

@@ -4,9 +4,23 @@ import { parseTrustDomain } from '../../shared/spiffe/index.js';
 import { toHex, utf8 } from '../../shared/lib/encoding.js';
 import { subtle } from '../../shared/crypto.js';
 import type { AppContext } from '../context.js';
-import type { ConfiguredBundle } from '../config.js';
+import { DEFAULT_BUNDLE_MAX_AGE, type ConfiguredBundle } from '../config.js';
+import { serializeSpiffeBundle, type TrustBundle } from '../../shared/bundle/index.js';
 
 const etags = new WeakMap<ConfiguredBundle, Promise<string>>();
+const federatedEntries = new WeakMap<TrustBundle, ConfiguredBundle>();
+
+/** A federated trust domain's current bundle, published like a configured one (the worker is itself a bundle endpoint). */
+async function federatedEntry(app: AppContext, td: string): Promise<ConfiguredBundle | undefined> {
+  if (!app.federated || !app.config.bundleEndpoints.has(td)) return undefined;
+  const bundle = await app.federated.getBundle(td);
+  let entry = federatedEntries.get(bundle);
+  if (!entry) {
+    entry = { bundle, document: serializeSpiffeBundle(bundle), maxAge: bundle.refreshHint ?? DEFAULT_BUNDLE_MAX_AGE };
+    federatedEntries.set(bundle, entry);
+  }
+  return entry;
+}
 
 /** A strong ETag: the SHA-256 of the served document, computed once per configured bundle. */
 function etagOf(entry: ConfiguredBundle): Promise<string> {
@@ -31,7 +45,7 @@ export async function bundleRoute(request: Request, app: AppContext, name: strin
   const td = parseTrustDomain(name);
   // `spiffe://…` forms are for configuration, not for this path
   if (td.name !== name) throw new TrustError('ERR_TRUST_DOMAIN_INVALID', 'use the bare trust domain name in the path');
-  const entry = app.config.bundles.get(td.name);
+  const entry = app.config.bundles.get(td.name) ?? (await federatedEntry(app, td.name));
   if (!entry) throw new TrustError('ERR_BUNDLE_NOT_FOUND', `no bundle is configured for trust domain ${td.name}`);
   const etag = await etagOf(entry);
   const headers = {
