@@ -126,8 +126,13 @@ export async function fetchSpiffeBundle(url: string, options: FetchSpiffeBundleO
 
 export interface FederatedEndpoint {
   readonly trustDomain: string;
-  /** The `https_web` bundle endpoint URL. */
+  /** The bundle endpoint URL (`https_web` unless `fetchBundle` says otherwise). */
   readonly url: string;
+  /**
+   * How to fetch this endpoint's bundle, given the bundle held so far; default `fetchSpiffeBundle`
+   * (`https_web`). The Node adapter's `httpsSpiffeEndpoint` supplies the `https_spiffe` profile.
+   */
+  readonly fetchBundle?: (previous: TrustBundle | undefined) => Promise<FetchedSpiffeBundle>;
 }
 
 export interface FederatedBundleStatus {
@@ -181,7 +186,7 @@ export class FederatedBundleSource implements BundleSource {
     for (const endpoint of endpoints) {
       const td = toTrustDomain(endpoint.trustDomain).name;
       if (this.#entries.has(td)) throw new TrustError('ERR_CONFIG_INVALID', `federation: trust domain ${td} configured twice`);
-      this.#entries.set(td, { endpoint: { trustDomain: td, url: endpoint.url }, dueAt: 0, refreshMs: DEFAULT_REFRESH_MS });
+      this.#entries.set(td, { endpoint: { ...endpoint, trustDomain: td }, dueAt: 0, refreshMs: DEFAULT_REFRESH_MS });
     }
   }
 
@@ -202,6 +207,12 @@ export class FederatedBundleSource implements BundleSource {
     return entry.bundle;
   }
 
+  /** Refreshes one trust domain now, whatever its due time; never rejects (see `status()`). */
+  async refresh(trustDomain: TrustDomain | string): Promise<void> {
+    const entry = this.#entries.get(toTrustDomain(trustDomain).name);
+    if (entry) await this.#refresh(entry);
+  }
+
   status(): FederatedBundleStatus[] {
     const staleAfter = this.#options.staleAfter ?? 2;
     return [...this.#entries.values()].map((e) => ({
@@ -217,12 +228,20 @@ export class FederatedBundleSource implements BundleSource {
   #refresh(entry: Entry): Promise<void> {
     entry.inflight ??= (async () => {
       try {
-        const { bundle, refreshMs } = await fetchSpiffeBundle(entry.endpoint.url, {
-          trustDomain: entry.endpoint.trustDomain,
-          ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
-          ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
-          ...(entry.bundle ? { previous: entry.bundle } : {}),
-        });
+        const { bundle, refreshMs } = entry.endpoint.fetchBundle
+          ? await entry.endpoint.fetchBundle(entry.bundle)
+          : await fetchSpiffeBundle(entry.endpoint.url, {
+              trustDomain: entry.endpoint.trustDomain,
+              ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+              ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
+              ...(entry.bundle ? { previous: entry.bundle } : {}),
+            });
+        if (!bundle.trustDomain || bundle.trustDomain.name !== entry.endpoint.trustDomain) {
+          throw new TrustError('ERR_BUNDLE_INVALID', `federation: the endpoint of ${entry.endpoint.trustDomain} returned a bundle of another trust domain`);
+        }
+        if (entry.bundle?.sequence !== undefined && bundle.sequence !== undefined && bundle.sequence < entry.bundle.sequence) {
+          throw new TrustError('ERR_BUNDLE_INVALID', `federation: the bundle of ${entry.endpoint.trustDomain} went backwards (spiffe_sequence ${bundle.sequence} after ${entry.bundle.sequence})`);
+        }
         entry.bundle = bundle;
         entry.fetchedAt = this.#now();
         entry.refreshMs = refreshMs;
