@@ -11,6 +11,7 @@ import { TrustError } from '../errors.js';
 import { readCapped } from '../http/body.js';
 import { type TrustDomain, toTrustDomain } from '../spiffe/id.js';
 import { parseSpiffeBundle } from './parse-spiffe-bundle.js';
+import { serializeSpiffeBundle } from './serialize-spiffe-bundle.js';
 import type { BundleSource } from './source.js';
 import { MAX_BUNDLE_BYTES, type TrustBundle } from './trust-bundle.js';
 
@@ -146,8 +147,16 @@ export interface FederatedBundleStatus {
   readonly sequence?: number;
 }
 
+/** Where fetched bundles are shared between instances (the Worker: Upstash); failures are ignored. */
+export interface FederatedBundleCache {
+  get(trustDomain: string): Promise<string | undefined>;
+  set(trustDomain: string, value: string, ttlSeconds: number): Promise<void>;
+}
+
 export interface FederatedBundleSourceOptions {
   readonly fetch?: typeof fetch;
+  /** Share fetched bundles (and when they are due) with other instances, e.g. Worker isolates. */
+  readonly cache?: FederatedBundleCache;
   readonly timeoutMs?: number;
   /** A bundle counts as stale after this many refresh intervals without a successful refresh; default 2. */
   readonly staleAfter?: number;
@@ -225,9 +234,40 @@ export class FederatedBundleSource implements BundleSource {
     }));
   }
 
+  /** A bundle another instance fetched and shared, still within its refresh interval. */
+  async #fromCache(entry: Entry): Promise<boolean> {
+    const cache = this.#options.cache;
+    if (!cache) return false;
+    let hit: { document?: unknown; fetchedAt?: unknown; refreshMs?: unknown };
+    try {
+      const text = await cache.get(entry.endpoint.trustDomain);
+      if (text === undefined) return false;
+      hit = JSON.parse(text) as typeof hit;
+    } catch {
+      return false; // a cache that cannot answer is not a reason to fail: fetch instead
+    }
+    if (typeof hit.document !== 'string' || typeof hit.fetchedAt !== 'number' || typeof hit.refreshMs !== 'number') return false;
+    const dueAt = hit.fetchedAt + hit.refreshMs;
+    if (this.#now() >= dueAt || (entry.fetchedAt !== undefined && hit.fetchedAt <= entry.fetchedAt)) return false;
+    let bundle: TrustBundle;
+    try {
+      bundle = parseSpiffeBundle(hit.document, entry.endpoint.trustDomain);
+    } catch {
+      return false;
+    }
+    if (entry.bundle?.sequence !== undefined && bundle.sequence !== undefined && bundle.sequence < entry.bundle.sequence) return false;
+    entry.bundle = bundle;
+    entry.fetchedAt = hit.fetchedAt;
+    entry.refreshMs = hit.refreshMs;
+    entry.dueAt = dueAt;
+    delete entry.lastError;
+    return true;
+  }
+
   #refresh(entry: Entry): Promise<void> {
     entry.inflight ??= (async () => {
       try {
+        if (await this.#fromCache(entry)) return;
         const { bundle, refreshMs } = entry.endpoint.fetchBundle
           ? await entry.endpoint.fetchBundle(entry.bundle)
           : await fetchSpiffeBundle(entry.endpoint.url, {
@@ -247,6 +287,11 @@ export class FederatedBundleSource implements BundleSource {
         entry.refreshMs = refreshMs;
         entry.dueAt = this.#now() + refreshMs;
         delete entry.lastError;
+        const cache = this.#options.cache;
+        if (cache) {
+          const shared = JSON.stringify({ document: serializeSpiffeBundle(bundle), fetchedAt: entry.fetchedAt, refreshMs });
+          await cache.set(entry.endpoint.trustDomain, shared, Math.ceil(refreshMs / 1000)).catch(() => {});
+        }
       } catch (err) {
         entry.lastError = err instanceof TrustError ? err : new TrustError('ERR_FETCH_FAILED', 'federation: refresh failed', { cause: err });
         // retry sooner than a full interval, but not on every request
