@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): App {
   const clientId = deps.clientId ?? defaultClientId;
   const federated =
     config.bundleEndpoints.size > 0
-      ? new FederatedBundleSource([...config.bundleEndpoints].map(([trustDomain, url]) => ({ trustDomain, url })), { fetch: fetchFn, timeoutMs: config.fetchTimeoutMs })
+      ? new FederatedBundleSource([...config.bundleEndpoints].map(([trustDomain, url]) => ({ trustDomain, url })), { fetch: fetchFn, timeoutMs: config.fetchTimeoutMs, ...(stores.bundleCache ? { cache: stores.bundleCache } : {}) })
       : undefined;
   const context: AppContext = {
     config,

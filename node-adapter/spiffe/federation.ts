@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable, type Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
-import { fetchSpiffeBundle, type FetchedSpiffeBundle } from '../../shared/bundle/federation.js';
+import { fetchSpiffeBundle, type FederatedEndpoint, type FetchedSpiffeBundle } from '../../shared/bundle/federation.js';
 import { matchId } from '../../shared/spiffe/match.js';
 import { peerCertificateChain } from '../http/conn-info.js';
 import { TrustError, parseSpiffeId, verifyX509Svid, type BundleSource, type TrustBundle, type TrustDomain } from './core.js';
@@ -107,4 +107,52 @@ export async function fetchSpiffeBundleSpiffe(url: string, options: FetchSpiffeB
     if (err instanceof TrustError && err.code === 'ERR_FETCH_FAILED' && cause instanceof TrustError && cause.code.startsWith('ERR_PEER_')) throw cause;
     throw err;
   }
+}
+
+export interface HttpsSpiffeEndpointOptions {
+  readonly trustDomain: string;
+  readonly url: string;
+  readonly endpointSpiffeId: string;
+  /**
+   * The bundle that authenticates the endpoint on the first fetch (obtained out of band, as the
+   * Federation standard requires); later fetches use the bundle last fetched from the endpoint.
+   */
+  readonly bootstrapBundle: TrustBundle;
+  /** Bundles of other trust domains, when the endpoint's SVID is not of the federated domain itself. */
+  readonly localBundles?: BundleSource;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A `FederatedBundleSource` endpoint with the `https_spiffe` profile: each refresh authenticates the
+ * endpoint with the bundle held so far for its trust domain (the bootstrap bundle the first time).
+ *
+ * @example
+ * const federated = new FederatedBundleSource([httpsSpiffeEndpoint({ trustDomain: 'partner.test',
+ *   url: 'https://spire.partner.test:8443', endpointSpiffeId: 'spiffe://partner.test/spire/server', bootstrapBundle })])
+ */
+export function httpsSpiffeEndpoint(options: HttpsSpiffeEndpointOptions): FederatedEndpoint {
+  const td = options.trustDomain;
+  return {
+    trustDomain: td,
+    url: options.url,
+    fetchBundle: (previous) => {
+      const held = previous ?? options.bootstrapBundle;
+      const bundles: BundleSource = {
+        getBundle: (other) => {
+          const name = typeof other === 'string' ? other : other.name;
+          if (name === held.trustDomain.name) return held;
+          if (options.localBundles) return options.localBundles.getBundle(other);
+          throw new TrustError('ERR_BUNDLE_NOT_FOUND', `federation: no bundle of ${name} to authenticate the endpoint of ${td}`);
+        },
+      };
+      return fetchSpiffeBundleSpiffe(options.url, {
+        trustDomain: td,
+        endpointSpiffeId: options.endpointSpiffeId,
+        bundles,
+        ...(previous ? { previous } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
+    },
+  };
 }

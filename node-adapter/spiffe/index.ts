@@ -12,4 +12,4 @@ export {
   DEFAULT_RESYNC_MS,
   type FileX509SourceOptions,
 } from './file-source.js';
-export { fetchSpiffeBundleSpiffe, type FetchSpiffeBundleSpiffeOptions } from './federation.js';
+export { fetchSpiffeBundleSpiffe, httpsSpiffeEndpoint, type FetchSpiffeBundleSpiffeOptions, type HttpsSpiffeEndpointOptions } from './federation.js';

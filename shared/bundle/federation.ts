@@ -11,6 +11,7 @@ import { TrustError } from '../errors.js';
 import { readCapped } from '../http/body.js';
 import { type TrustDomain, toTrustDomain } from '../spiffe/id.js';
 import { parseSpiffeBundle } from './parse-spiffe-bundle.js';
+import { serializeSpiffeBundle } from './serialize-spiffe-bundle.js';
 import type { BundleSource } from './source.js';
 import { MAX_BUNDLE_BYTES, type TrustBundle } from './trust-bundle.js';
 
@@ -126,8 +127,13 @@ export async function fetchSpiffeBundle(url: string, options: FetchSpiffeBundleO
 
 export interface FederatedEndpoint {
   readonly trustDomain: string;
-  /** The `https_web` bundle endpoint URL. */
+  /** The bundle endpoint URL (`https_web` unless `fetchBundle` says otherwise). */
   readonly url: string;
+  /**
+   * How to fetch this endpoint's bundle, given the bundle held so far; default `fetchSpiffeBundle`
+   * (`https_web`). The Node adapter's `httpsSpiffeEndpoint` supplies the `https_spiffe` profile.
+   */
+  readonly fetchBundle?: (previous: TrustBundle | undefined) => Promise<FetchedSpiffeBundle>;
 }
 
 export interface FederatedBundleStatus {
@@ -141,8 +147,16 @@ export interface FederatedBundleStatus {
   readonly sequence?: number;
 }
 
+/** Where fetched bundles are shared between instances (the Worker: Upstash); failures are ignored. */
+export interface FederatedBundleCache {
+  get(trustDomain: string): Promise<string | undefined>;
+  set(trustDomain: string, value: string, ttlSeconds: number): Promise<void>;
+}
+
 export interface FederatedBundleSourceOptions {
   readonly fetch?: typeof fetch;
+  /** Share fetched bundles (and when they are due) with other instances, e.g. Worker isolates. */
+  readonly cache?: FederatedBundleCache;
   readonly timeoutMs?: number;
   /** A bundle counts as stale after this many refresh intervals without a successful refresh; default 2. */
   readonly staleAfter?: number;
@@ -181,7 +195,7 @@ export class FederatedBundleSource implements BundleSource {
     for (const endpoint of endpoints) {
       const td = toTrustDomain(endpoint.trustDomain).name;
       if (this.#entries.has(td)) throw new TrustError('ERR_CONFIG_INVALID', `federation: trust domain ${td} configured twice`);
-      this.#entries.set(td, { endpoint: { trustDomain: td, url: endpoint.url }, dueAt: 0, refreshMs: DEFAULT_REFRESH_MS });
+      this.#entries.set(td, { endpoint: { ...endpoint, trustDomain: td }, dueAt: 0, refreshMs: DEFAULT_REFRESH_MS });
     }
   }
 
@@ -202,6 +216,12 @@ export class FederatedBundleSource implements BundleSource {
     return entry.bundle;
   }
 
+  /** Refreshes one trust domain now, whatever its due time; never rejects (see `status()`). */
+  async refresh(trustDomain: TrustDomain | string): Promise<void> {
+    const entry = this.#entries.get(toTrustDomain(trustDomain).name);
+    if (entry) await this.#refresh(entry);
+  }
+
   status(): FederatedBundleStatus[] {
     const staleAfter = this.#options.staleAfter ?? 2;
     return [...this.#entries.values()].map((e) => ({
@@ -214,20 +234,64 @@ export class FederatedBundleSource implements BundleSource {
     }));
   }
 
+  /** A bundle another instance fetched and shared, still within its refresh interval. */
+  async #fromCache(entry: Entry): Promise<boolean> {
+    const cache = this.#options.cache;
+    if (!cache) return false;
+    let hit: { document?: unknown; fetchedAt?: unknown; refreshMs?: unknown };
+    try {
+      const text = await cache.get(entry.endpoint.trustDomain);
+      if (text === undefined) return false;
+      hit = JSON.parse(text) as typeof hit;
+    } catch {
+      return false; // a cache that cannot answer is not a reason to fail: fetch instead
+    }
+    if (typeof hit.document !== 'string' || typeof hit.fetchedAt !== 'number' || typeof hit.refreshMs !== 'number') return false;
+    const dueAt = hit.fetchedAt + hit.refreshMs;
+    if (this.#now() >= dueAt || (entry.fetchedAt !== undefined && hit.fetchedAt <= entry.fetchedAt)) return false;
+    let bundle: TrustBundle;
+    try {
+      bundle = parseSpiffeBundle(hit.document, entry.endpoint.trustDomain);
+    } catch {
+      return false;
+    }
+    if (entry.bundle?.sequence !== undefined && bundle.sequence !== undefined && bundle.sequence < entry.bundle.sequence) return false;
+    entry.bundle = bundle;
+    entry.fetchedAt = hit.fetchedAt;
+    entry.refreshMs = hit.refreshMs;
+    entry.dueAt = dueAt;
+    delete entry.lastError;
+    return true;
+  }
+
   #refresh(entry: Entry): Promise<void> {
     entry.inflight ??= (async () => {
       try {
-        const { bundle, refreshMs } = await fetchSpiffeBundle(entry.endpoint.url, {
-          trustDomain: entry.endpoint.trustDomain,
-          ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
-          ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
-          ...(entry.bundle ? { previous: entry.bundle } : {}),
-        });
+        if (await this.#fromCache(entry)) return;
+        const { bundle, refreshMs } = entry.endpoint.fetchBundle
+          ? await entry.endpoint.fetchBundle(entry.bundle)
+          : await fetchSpiffeBundle(entry.endpoint.url, {
+              trustDomain: entry.endpoint.trustDomain,
+              ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+              ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
+              ...(entry.bundle ? { previous: entry.bundle } : {}),
+            });
+        if (!bundle.trustDomain || bundle.trustDomain.name !== entry.endpoint.trustDomain) {
+          throw new TrustError('ERR_BUNDLE_INVALID', `federation: the endpoint of ${entry.endpoint.trustDomain} returned a bundle of another trust domain`);
+        }
+        if (entry.bundle?.sequence !== undefined && bundle.sequence !== undefined && bundle.sequence < entry.bundle.sequence) {
+          throw new TrustError('ERR_BUNDLE_INVALID', `federation: the bundle of ${entry.endpoint.trustDomain} went backwards (spiffe_sequence ${bundle.sequence} after ${entry.bundle.sequence})`);
+        }
         entry.bundle = bundle;
         entry.fetchedAt = this.#now();
         entry.refreshMs = refreshMs;
         entry.dueAt = this.#now() + refreshMs;
         delete entry.lastError;
+        const cache = this.#options.cache;
+        if (cache) {
+          const shared = JSON.stringify({ document: serializeSpiffeBundle(bundle), fetchedAt: entry.fetchedAt, refreshMs });
+          await cache.set(entry.endpoint.trustDomain, shared, Math.ceil(refreshMs / 1000)).catch(() => {});
+        }
       } catch (err) {
         entry.lastError = err instanceof TrustError ? err : new TrustError('ERR_FETCH_FAILED', 'federation: refresh failed', { cause: err });
         // retry sooner than a full interval, but not on every request

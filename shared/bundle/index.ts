@@ -18,4 +18,5 @@ export {
   type FederatedEndpoint,
   type FederatedBundleStatus,
   type FederatedBundleSourceOptions,
+  type FederatedBundleCache,
 } from './federation.js';

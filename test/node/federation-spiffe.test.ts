@@ -78,3 +78,46 @@ describe('fetchSpiffeBundleSpiffe', () => {
     }
   });
 });
+
+describe('FederatedBundleSource over https_spiffe (httpsSpiffeEndpoint)', () => {
+  it('bootstraps, follows a root rotation authenticated by the bundle it holds, and keeps the last good bundle when the endpoint turns untrusted', async () => {
+    const { FederatedBundleSource } = await import('../../shared/bundle/index.js');
+    const { httpsSpiffeEndpoint } = await import('../../node-adapter/spiffe/index.js');
+    const ca1 = await TestCA.create({ trustDomain: 'partner.test' });
+    const ca2 = await TestCA.create({ trustDomain: 'partner.test' });
+    const ca3 = await TestCA.create({ trustDomain: 'partner.test' });
+    let document = serializeSpiffeBundle(new TrustBundle('partner.test', { x509Authorities: [ca1.der], sequence: 1 }));
+    const s1 = await ca1.issueSVID(ENDPOINT_ID);
+    const endpoint = createServer({ cert: s1.pem, key: s1.keyPem }, (_req, res) => res.end(document));
+    await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(endpoint.address() as AddressInfo).port}/`;
+      const federated = new FederatedBundleSource([
+        httpsSpiffeEndpoint({ trustDomain: 'partner.test', url, endpointSpiffeId: ENDPOINT_ID, bootstrapBundle: new TrustBundle('partner.test', { x509Authorities: [ca1.der] }) }),
+      ]);
+      const subjects = async () => (await federated.getBundle('partner.test')).x509Authorities.map((c) => c.subject.text).sort();
+      expect(await subjects()).toEqual([ca1.certificate.subject.text]);
+
+      // the partner adds its new root, then moves its endpoint to it
+      document = serializeSpiffeBundle(new TrustBundle('partner.test', { x509Authorities: [ca1.der, ca2.der], sequence: 2 }));
+      await federated.refresh('partner.test');
+      expect(await subjects()).toEqual([ca1.certificate.subject.text, ca2.certificate.subject.text].sort());
+      const s2 = await ca2.issueSVID(ENDPOINT_ID);
+      endpoint.setSecureContext({ cert: s2.pem, key: s2.keyPem });
+      document = serializeSpiffeBundle(new TrustBundle('partner.test', { x509Authorities: [ca2.der], sequence: 3 }));
+      await federated.refresh('partner.test');
+      expect(await subjects()).toEqual([ca2.certificate.subject.text]);
+
+      // an endpoint certificate the held bundle does not vouch for: refused, the bundle kept
+      const s3 = await ca3.issueSVID(ENDPOINT_ID);
+      endpoint.setSecureContext({ cert: s3.pem, key: s3.keyPem });
+      document = serializeSpiffeBundle(new TrustBundle('partner.test', { x509Authorities: [ca3.der], sequence: 4 }));
+      await federated.refresh('partner.test');
+      expect(await subjects()).toEqual([ca2.certificate.subject.text]);
+      expect(federated.status()[0]).toMatchObject({ stale: true, sequence: 3, lastError: { code: 'ERR_PEER_CERTIFICATE_INVALID' } });
+    } finally {
+      endpoint.closeAllConnections();
+      await new Promise<void>((r) => endpoint.close(() => r()));
+    }
+  });
+});

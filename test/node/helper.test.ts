@@ -110,7 +110,35 @@ describe('cardtrust helper', () => {
     }
   });
 
+  it('--jwt-audience keeps a JWT-SVID file (0600) fresh: refetched when half its lifetime is gone', async () => {
+    const jose = await import('jose');
+    const { privateKey } = await jose.generateKeyPair('ES256');
+    agent.jwtMinter = async (audience) => [
+      {
+        spiffe_id: ID,
+        svid: await new jose.SignJWT({ sub: ID, aud: audience, n: Math.random() }).setProtectedHeader({ alg: 'ES256', kid: 'k', typ: 'JWT' }).setExpirationTime(Math.floor(Date.now() / 1000) + 3).sign(privateKey),
+        hint: '',
+      },
+    ];
+    agent.pushJwtBundles({ 'example.org': { keys: [] } });
+    agent.push(svidResponse([{ svid: await ca.issueSVID(ID), bundle: [ca] }]));
+    const out = join(dir, 'out-jwt');
+    const h = startHelper(out, ['--jwt-audience', 'reports', '--jwt-file', 'reports.jwt']);
+    try {
+      const file = join(out, 'reports.jwt');
+      const first = await waitFor(() => readFile(file, 'utf8').catch(() => ''), 15_000, 'the JWT file');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(jose.decodeJwt(first.trim())).toMatchObject({ sub: ID, aud: ['reports'] });
+      await waitFor(async () => (await readFile(file, 'utf8')) !== first, 6000, 'a refreshed JWT-SVID');
+    } finally {
+      h.child.kill('SIGTERM');
+      expect(await h.exited).toBe(0);
+    }
+  });
+
   it('usage errors: exit 2', async () => {
+    expectError(await cli(['helper', '--workload-api', agent.address, '--dir', 'x', '--jwt-file', 'a.jwt'], dir), 2, 'ERR_USAGE');
+    expectError(await cli(['helper', '--workload-api', agent.address, '--dir', 'x', '--jwt-audience', 'a', '--jwt-file', '../a.jwt'], dir), 2, 'ERR_USAGE');
     expectError(await cli(['helper', '--dir', 'x'], dir), 2, 'ERR_USAGE');
     expectError(await cli(['helper', '--workload-api', agent.address], dir), 2, 'ERR_USAGE');
     expectError(await cli(['helper', '--workload-api', agent.address, '--dir', 'x', '--signal', 'SIGNOPE', '--', 'true'], dir), 2, 'ERR_USAGE');

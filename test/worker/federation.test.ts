@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import worker, { type ExecutionContext } from '../../workers/index.js';
 import { signAgentCard } from '../../shared/agentcard/index.js';
 import { TestCA } from '../support/ca.js';
-import { scriptOrigin, unique } from './helpers.js';
+import { hits, scriptOrigin, unique, upstash } from './helpers.js';
 
 const ctx = {} as ExecutionContext;
 const CARD = {
@@ -87,5 +87,28 @@ describe('TRUST_BUNDLE_ENDPOINTS', () => {
     const res = await call('/healthz', { TRUST_BUNDLES: JSON.stringify({ 'partner.test': partner.pem }), TRUST_BUNDLE_ENDPOINTS: '{"partner.test":"https://partner.test/bundle"}' });
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('static or federated');
+  });
+});
+
+describe.skipIf(!upstash())('federated bundles shared through Upstash (real redis-server via the bridge)', () => {
+  it('a second isolate (a fresh app) uses the bundle the first one fetched, without fetching it again', async () => {
+    const c = upstash()!;
+    const td = `${unique('p')}.test`;
+    const ca = await TestCA.create({ trustDomain: td });
+    const svid = await ca.issueSVID(`spiffe://${td}/agent`);
+    const card = await signAgentCard(CARD, { privateKey: svid.privateKey, certificateChain: svid.pem });
+    const bundleDoc = (await (await call(`/v1/bundles/${td}`, { TRUST_BUNDLES: JSON.stringify({ [td]: ca.pem }) })).text());
+    const origin = `https://${unique('shared')}.test`;
+    await scriptOrigin(origin, { '/bundle': { body: bundleDoc, headers: { 'content-type': 'application/json' } } });
+    const base = { UPSTASH_REDIS_REST_URL: c.url, UPSTASH_REDIS_REST_TOKEN: c.token, TRUST_BUNDLE_ENDPOINTS: JSON.stringify({ [td]: `${origin}/bundle` }) };
+    const check = async (env: Record<string, string>) => {
+      const res = await call('/v1/agent-cards/verify', env, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ card, policy: { trustDomain: td } }) });
+      return ((await res.json()) as { verified: boolean }).verified;
+    };
+    expect(await check({ ...base, STORE_TIMEOUT_MS: '1000' })).toBe(true);
+    expect(await hits(`${origin}/bundle`)).toBe(1);
+    // an equivalent configuration is another app: as another isolate would, it starts empty
+    expect(await check({ ...base, STORE_TIMEOUT_MS: '1001' })).toBe(true);
+    expect(await hits(`${origin}/bundle`)).toBe(1);
   });
 });

@@ -12,6 +12,8 @@ export interface WorkerStores {
   sealedKeys: SealedKeyStore;
   /** Present when `RATE_LIMIT` is configured. */
   limiter?: RateLimiter;
+  /** Federated bundles shared by every isolate (Upstash only: memory is per isolate anyway). */
+  bundleCache?: KeyValueStore;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createStores(options: { upstash?: UpstashConnection; rateLimit?:
       cache: new UpstashKeyValueStore(raw, 'cardtrust:jwks:'),
       replay: new UpstashReplayGuard(raw),
       sealedKeys: new UpstashSealedKeyStore(raw, 'cardtrust:sealed:'),
+      bundleCache: new UpstashKeyValueStore(raw, 'cardtrust:bundles:'),
       ...(options.rateLimit ? { limiter: new UpstashRateLimiter(limiterClient, options.rateLimit) } : {}),
     };
   }

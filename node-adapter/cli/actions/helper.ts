@@ -24,8 +24,34 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
     if (!(signalName in constants.signals)) throw usageError(`--signal: not a signal name: ${JSON.stringify(signalName)} (e.g. SIGHUP)`);
     if (positionals.length === 0) throw usageError('--signal needs a command after -- to signal');
   }
+  const audiences = (values['jwt-audience'] as string[] | undefined) ?? [];
+  const jwtFile = optionalString(values, 'jwt-file');
+  if (jwtFile !== undefined && audiences.length === 0) throw usageError('--jwt-file needs --jwt-audience');
+  if (jwtFile !== undefined && (jwtFile.includes('/') || jwtFile === '' || jwtFile.startsWith('.'))) throw usageError('--jwt-file: a file name inside --dir, not a path');
   const log = (line: string) => io.stderr(`cardtrust helper: ${line}\n`);
   const source = await openSvidSource(values, io, log);
+  let jwt: { close(): Promise<void> } | undefined;
+  let jwtTimer: ReturnType<typeof setTimeout> | undefined;
+  if (audiences.length > 0) {
+    const { WorkloadJwtSource } = await import('../../spiffe/workload/jwt-source.js');
+    const address = optionalString(values, 'workload-api');
+    const jwtSource = new WorkloadJwtSource({ ...(address === 'default' ? {} : { address: address! }), env: io.env });
+    jwt = jwtSource;
+    const file = join(dir, jwtFile ?? 'jwt_svid.token');
+    const refresh = async (): Promise<void> => {
+      let nextMs = 5000;
+      try {
+        const svid = await jwtSource.fetchJwtSvid({ audience: audiences });
+        await writeFileAtomic(file, `${svid.token}\n`, KEY_MODE);
+        log(`wrote a JWT-SVID of ${svid.id.toString()} for ${audiences.join(', ')} (expires ${svid.expiresAt.toISOString()}) to ${file}`);
+        nextMs = Math.max(1000, (svid.expiresAt.getTime() - Date.now()) / 2);
+      } catch (err) {
+        log(`${err instanceof TrustError ? `${err.code}: ` : ''}${(err as Error).message}; retrying in 5 s`);
+      }
+      jwtTimer = setTimeout(() => void refresh(), nextMs);
+    };
+    await refresh();
+  }
   let child: ChildProcess | undefined;
   let writes = Promise.resolve();
 
@@ -66,6 +92,8 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
     process.on('SIGINT', on);
   });
   log(`${signal}: stopping`);
+  if (jwtTimer !== undefined) clearTimeout(jwtTimer);
+  await jwt?.close();
   await source.close();
   await writes;
   if (child && child.exitCode === null && child.signalCode === null) {

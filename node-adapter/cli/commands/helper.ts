@@ -9,10 +9,13 @@ export const helper: Command = {
     dir: { type: 'string' },
     signal: { type: 'string' },
     'svid-wait': { type: 'string' },
+    'jwt-audience': { type: 'string', multiple: true },
+    'jwt-file': { type: 'string' },
   },
   positionals: { min: 0, max: Number.POSITIVE_INFINITY },
   help: `Usage: cardtrust helper --workload-api <addr> --dir <dir> [--signal <SIG>]
-                        [--svid-wait <duration>] [-- <cmd> [<arg>…]]
+                        [--svid-wait <duration>] [--jwt-audience <aud>… [--jwt-file <name>]]
+                        [-- <cmd> [<arg>…]]
 
 Streams the X509-SVID of this workload from the SPIFFE Workload API and, on
 every update, writes svid.pem (leaf and intermediates), svid_key.pem (PKCS#8,
@@ -29,6 +32,10 @@ Options:
   --dir <dir>             where the files are written (created 0700). Required
   --signal <SIG>          signal the command gets on renewal (SIGHUP, SIGUSR1…)
   --svid-wait <duration>  how long to wait for the first SVID (default 30s)
+  --jwt-audience <aud>    also keep a JWT-SVID for this audience (repeatable) in
+                          --jwt-file (default jwt_svid.token, mode 0600),
+                          fetched again when half of its lifetime is gone
+  --jwt-file <name>       the JWT-SVID file name in --dir
   -h, --help              show this help
 
 Example:
