@@ -4,12 +4,10 @@
  * the `FetchJWTBundles` stream kept as a `BundleSource` for `validateJwtSvid`, reconnecting with
  * backoff while the last good bundles keep serving.
  */
-import type { ClientReadableStream } from '@grpc/grpc-js';
-import { TrustBundle, TrustError, parseSpiffeId, parseTrustDomain, type BundleSource, type SpiffeId, type TrustDomain } from '../core.js';
-import { BundleSet } from '../core.js';
+import { BundleSet, TrustBundle, TrustError, parseSpiffeId, parseTrustDomain, type BundleSource, type SpiffeId, type TrustDomain } from '../core.js';
 import { workloadEndpointFrom, type WorkloadEndpoint } from './address.js';
-import { createWorkloadApiClient, isPermanent, mapGrpcError, workloadMetadata, type JwtBundlesResponseMessage, type WorkloadApiClient } from './client.js';
-import { DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_READY_TIMEOUT_MS } from './x509-source.js';
+import { createWorkloadApiClient, mapGrpcError, workloadMetadata, type JwtBundlesResponseMessage, type WorkloadApiClient } from './client.js';
+import { DEFAULT_READY_TIMEOUT_MS, ErrorListeners, StreamKeeper } from './stream.js';
 
 /** Deadline of one FetchJWTSVID call. */
 export const JWT_FETCH_TIMEOUT_MS = 10_000;
@@ -96,14 +94,10 @@ export class WorkloadJwtSource implements BundleSource {
   readonly endpoint: WorkloadEndpoint;
   readonly #options: WorkloadJwtSourceOptions;
   readonly #client: WorkloadApiClient;
+  readonly #stream: StreamKeeper<JwtBundlesResponseMessage>;
+  readonly #errors = new ErrorListeners();
   #bundles: BundleSet | undefined;
-  #call: ClientReadableStream<JwtBundlesResponseMessage> | undefined;
-  #retry: ReturnType<typeof setTimeout> | undefined;
-  #delay: number;
   #closed = false;
-  #lastError: TrustError | undefined;
-  readonly #readyWaiters = new Set<() => void>();
-  readonly #errorListeners = new Set<(e: Error) => void>();
   readonly #cache = new Map<string, JwtSvid & { readonly lifetimeMs: number }>();
   /** FetchJWTSVID calls made (cache misses), for tests and metrics. */
   fetches = 0;
@@ -111,9 +105,21 @@ export class WorkloadJwtSource implements BundleSource {
   constructor(options: WorkloadJwtSourceOptions = {}) {
     this.endpoint = workloadEndpointFrom(options.address, options.env ?? process.env);
     this.#options = options;
-    this.#delay = options.backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
     this.#client = createWorkloadApiClient(this.endpoint);
-    this.#connect();
+    this.#stream = new StreamKeeper({
+      call: 'FetchJWTBundles',
+      what: 'JWT bundles',
+      address: this.endpoint.address,
+      open: () => this.#client.FetchJWTBundles({}, workloadMetadata()),
+      handle: (message) => {
+        const set = new BundleSet();
+        for (const [tdId, bytes] of Object.entries(message.bundles ?? {})) set.add(jwtBundle(parseTrustDomain(tdId), bytes));
+        this.#bundles = set;
+      },
+      report: (error) => this.#errors.emit(error),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   /** Opens a source and waits for the first JWT bundles. */
@@ -129,21 +135,7 @@ export class WorkloadJwtSource implements BundleSource {
   }
 
   ready(timeoutMs: number = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
-    if (this.#bundles) return Promise.resolve();
-    if (this.#closed) return Promise.reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed'));
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#readyWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#readyWaiters.delete(done);
-        const why = this.#lastError ? ` (${this.#lastError.code}: ${this.#lastError.message})` : '';
-        reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', `workloadapi: no JWT bundles from ${this.endpoint.address} within ${timeoutMs} ms${why}`));
-      }, timeoutMs);
-      this.#readyWaiters.add(done);
-    });
+    return this.#closed ? Promise.reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed')) : this.#stream.ready(timeoutMs);
   }
 
   /** The JWT bundle of a trust domain (for `validateJwtSvid`). */
@@ -154,8 +146,7 @@ export class WorkloadJwtSource implements BundleSource {
   }
 
   onError(listener: (error: Error) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return this.#errors.add(listener);
   }
 
   /**
@@ -209,65 +200,12 @@ export class WorkloadJwtSource implements BundleSource {
     return { id: parseSpiffeId(res.spiffe_id), claims: structToObject(res.claims) };
   }
 
-  #connect(): void {
-    if (this.#closed) return;
-    const call = this.#client.FetchJWTBundles({}, workloadMetadata());
-    this.#call = call;
-    call.on('data', (message: JwtBundlesResponseMessage) => {
-      try {
-        const set = new BundleSet();
-        for (const [tdId, bytes] of Object.entries(message.bundles ?? {})) set.add(jwtBundle(parseTrustDomain(tdId), bytes));
-        this.#bundles = set;
-        this.#delay = this.#options.backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
-        for (const resolve of [...this.#readyWaiters]) resolve();
-      } catch (err) {
-        this.#report(err instanceof TrustError ? err : new TrustError('ERR_BUNDLE_INVALID', 'workloadapi: the JWT bundles could not be used', { cause: err }));
-      }
-    });
-    call.on('error', (err: unknown) => {
-      if (this.#closed || this.#call !== call) return;
-      this.#report(mapGrpcError(err, 'FetchJWTBundles'));
-      if (!isPermanent(err)) this.#reconnectLater();
-    });
-    call.on('end', () => {
-      if (!this.#closed && this.#call === call) this.#reconnectLater();
-    });
-  }
-
-  #report(error: TrustError): void {
-    if (!this.#bundles) this.#lastError = error;
-    for (const l of [...this.#errorListeners]) {
-      try {
-        l(error);
-      } catch {
-        // a failing listener does not stop the others
-      }
-    }
-  }
-
-  #reconnectLater(): void {
-    if (this.#closed || this.#retry !== undefined) return;
-    this.#call = undefined;
-    const max = this.#options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
-    const delay = Math.min(max, this.#delay) * (0.8 + Math.random() * 0.4);
-    this.#delay = Math.min(max, this.#delay * 2);
-    if (this.#bundles) this.#options.log?.(`workloadapi: reconnecting to ${this.endpoint.address} in ${Math.round(delay)} ms`);
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      this.#connect();
-    }, delay);
-    this.#retry.unref?.();
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
-    this.#call?.cancel();
-    this.#call = undefined;
+    await this.#stream.close();
     this.#client.close();
     this.#cache.clear();
-    this.#readyWaiters.clear();
-    this.#errorListeners.clear();
+    this.#errors.clear();
   }
 }

@@ -6,17 +6,15 @@
  * last good material keeps serving.
  */
 import { createPrivateKey } from 'node:crypto';
-import type { ClientReadableStream } from '@grpc/grpc-js';
 import { TrustError, encodePem, parseSpiffeId, parseTrustDomain } from '../core.js';
 import { BaseX509Source } from '../base-source.js';
 import { validateX509Material } from '../material.js';
 import { workloadEndpointFrom, type WorkloadEndpoint } from './address.js';
-import { createWorkloadApiClient, isPermanent, mapGrpcError, workloadMetadata, type WorkloadApiClient, type X509SvidMessage, type X509SvidResponseMessage } from './client.js';
+import { createWorkloadApiClient, workloadMetadata, type WorkloadApiClient, type X509SvidMessage, type X509SvidResponseMessage } from './client.js';
+import { DEFAULT_READY_TIMEOUT_MS, StreamKeeper } from './stream.js';
 import { splitDerCertificates } from './der.js';
 
-export const DEFAULT_READY_TIMEOUT_MS = 30_000;
-export const DEFAULT_BACKOFF_INITIAL_MS = 200;
-export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+export { DEFAULT_READY_TIMEOUT_MS, DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS } from './stream.js';
 
 /** Which SVID to use when the agent returns several. */
 export type SvidPicker = (svids: readonly { spiffeId: string; hint: string }[]) => number;
@@ -53,12 +51,7 @@ export class WorkloadX509Source extends BaseX509Source {
   readonly endpoint: WorkloadEndpoint;
   readonly #options: WorkloadX509SourceOptions;
   readonly #client: WorkloadApiClient;
-  #call: ClientReadableStream<X509SvidResponseMessage> | undefined;
-  #retry: ReturnType<typeof setTimeout> | undefined;
-  #delay: number;
-  #queue: Promise<void> = Promise.resolve();
-  #firstError: TrustError | undefined;
-  readonly #readyWaiters = new Set<() => void>();
+  readonly #stream: StreamKeeper<X509SvidResponseMessage>;
   #updates = 0;
 
   /** Connects at once; `ready()` resolves on the first valid SVID. Prefer {@link WorkloadX509Source.open}. */
@@ -67,9 +60,17 @@ export class WorkloadX509Source extends BaseX509Source {
     this.endpoint = workloadEndpointFrom(options.address, options.env ?? process.env);
     if (options.hint !== undefined && options.picker !== undefined) throw new TrustError('ERR_CONFIG_INVALID', 'workloadapi: give hint or picker, not both');
     this.#options = options;
-    this.#delay = options.backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
     this.#client = createWorkloadApiClient(this.endpoint);
-    this.#connect();
+    this.#stream = new StreamKeeper({
+      call: 'FetchX509SVID',
+      what: 'X509-SVID',
+      address: this.endpoint.address,
+      open: () => this.#client.FetchX509SVID({}, workloadMetadata()),
+      handle: (message) => this.#handle(message),
+      report: (error) => this.emitError(error),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   /**
@@ -97,67 +98,7 @@ export class WorkloadX509Source extends BaseX509Source {
 
   /** Resolves when the first valid SVID is in; `ERR_SVID_SOURCE_UNAVAILABLE` (naming the last error) after `timeoutMs`. */
   ready(timeoutMs: number = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
-    if (this.#updates > 0) return Promise.resolve();
-    if (this.closed) return Promise.reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed'));
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#readyWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#readyWaiters.delete(done);
-        const why = this.#firstError ? ` (${this.#firstError.code}: ${this.#firstError.message})` : '';
-        reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', `workloadapi: no valid X509-SVID from ${this.endpoint.address} within ${timeoutMs} ms${why}`, this.#firstError ? { cause: this.#firstError } : undefined));
-      }, timeoutMs);
-      this.#readyWaiters.add(done);
-    });
-  }
-
-  #connect(): void {
-    if (this.closed) return;
-    const call = this.#client.FetchX509SVID({}, workloadMetadata());
-    this.#call = call;
-    call.on('data', (message: X509SvidResponseMessage) => {
-      this.#queue = this.#queue.then(() => this.#handle(message));
-    });
-    call.on('error', (err: unknown) => {
-      if (this.closed || this.#call !== call) return;
-      const error = mapGrpcError(err, 'FetchX509SVID');
-      this.#report(error);
-      if (isPermanent(err)) {
-        this.#options.log?.(`${error.message}: not retried (the request is invalid)`);
-        this.#firstError = error;
-        return;
-      }
-      this.#reconnectLater();
-    });
-    call.on('end', () => {
-      if (this.closed || this.#call !== call) return;
-      this.#reconnectLater();
-    });
-  }
-
-  #reconnectLater(): void {
-    if (this.closed || this.#retry !== undefined) return;
-    this.#call = undefined;
-    const max = this.#options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
-    const delay = Math.min(max, this.#delay) * (0.8 + Math.random() * 0.4);
-    this.#delay = Math.min(max, this.#delay * 2);
-    // before the first SVID, ready() reports; afterwards the operator hears of every reconnect
-    if (this.#updates > 0) this.#options.log?.(`workloadapi: reconnecting to ${this.endpoint.address} in ${Math.round(delay)} ms`);
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      this.#connect();
-    }, delay);
-    this.#retry.unref?.();
-  }
-
-  #report(error: TrustError): void {
-    // the reason ready() gives when it times out: the latest failure before the first SVID
-    if (this.#updates === 0) this.#firstError = error;
-    // errors go to onError subscribers (and, before the first SVID, into ready()'s reason)
-    this.emitError(error);
+    return this.closed ? Promise.reject(new TrustError('ERR_SVID_SOURCE_UNAVAILABLE', 'workloadapi: the source is closed')) : this.#stream.ready(timeoutMs);
   }
 
   #pick(svids: readonly X509SvidMessage[]): X509SvidMessage {
@@ -174,8 +115,8 @@ export class WorkloadX509Source extends BaseX509Source {
     return svids[index]!;
   }
 
+  /** Validates one response and swaps it in; a refusal keeps the current SVID (the keeper reports it). */
   async #handle(message: X509SvidResponseMessage): Promise<void> {
-    if (this.closed) return;
     try {
       const svid = this.#pick(message.svids ?? []);
       const federatedBundles: Record<string, string> = {};
@@ -195,22 +136,14 @@ export class WorkloadX509Source extends BaseX509Source {
       if (this.closed) return;
       this.swap(validated, bundles);
       this.#updates++;
-      this.#delay = this.#options.backoff?.initialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
-      for (const resolve of [...this.#readyWaiters]) resolve();
     } catch (err) {
-      if (this.closed) return;
       const error = err instanceof TrustError ? err : new TrustError('ERR_WORKLOAD_API_FAILED', 'workloadapi: the X509-SVID response could not be used', { cause: err });
-      this.#report(new TrustError(error.code, `workloadapi: kept the current SVID; the update was refused: ${error.message}`, { cause: error }));
+      throw new TrustError(error.code, `workloadapi: kept the current SVID; the update was refused: ${error.message}`, { cause: error });
     }
   }
 
   protected override async onClose(): Promise<void> {
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
-    this.#retry = undefined;
-    const call = this.#call;
-    this.#call = undefined;
-    call?.cancel();
+    await this.#stream.close();
     this.#client.close();
-    await this.#queue;
   }
 }
