@@ -10,7 +10,8 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import { TrustError } from '../spiffe/core.js';
+import { TrustError, parseSpiffeId, verifyX509Svid, type BundleSource } from '../spiffe/core.js';
+import { peerCertificateChain } from '../http/conn-info.js';
 import type { X509Source } from '../spiffe/types.js';
 import type { Authorizer } from './authorize.js';
 import { PeerVerifier, type VerifiedPeer } from './peer.js';
@@ -225,18 +226,79 @@ export async function mtlsFetch(url: string | URL, init: MtlsFetchInit): Promise
     if (ownAgent) agent.destroy();
     throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', `mtlsFetch: ${target.origin} answered ${status} (redirects are not followed)`);
   }
-  const responseHeaders = new Headers();
-  for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   if (ownAgent) res.once('close', () => agent.destroy());
+  const response = toFetchResponse(res, init.method ?? 'GET');
+  // the deadline covers the body too: reading it then fails with ERR_FETCH_TIMEOUT
+  if (response.body) signal.addEventListener('abort', () => res.destroy(mapError(signal.reason)), { once: true });
+  Object.defineProperty(response, 'peer', { value: peer, enumerable: true });
+  return response as MtlsResponse;
+}
+
+/** A Node response as a fetch `Response` (the body streamed; none for HEAD, 1xx, 204, 205, 304). */
+export function toFetchResponse(res: IncomingMessage, method: string): Response {
+  const status = res.statusCode ?? 0;
+  const headers = new Headers();
+  for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   let body: ReadableStream<Uint8Array> | null = null;
-  if (NULL_BODY.has(status) || (init.method ?? 'GET').toUpperCase() === 'HEAD') res.resume();
+  if (NULL_BODY.has(status) || method.toUpperCase() === 'HEAD') res.resume();
   else {
     res.once('error', () => {});
     body = Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>;
-    // the deadline covers the body too: reading it then fails with ERR_FETCH_TIMEOUT
-    signal.addEventListener('abort', () => res.destroy(mapError(signal.reason)), { once: true });
   }
-  const response = new Response(body, { status, statusText: res.statusMessage ?? '', headers: responseHeaders });
-  Object.defineProperty(response, 'peer', { value: peer, enumerable: true });
-  return response as MtlsResponse;
+  return new Response(body, { status, statusText: res.statusMessage ?? '', headers });
+}
+
+/**
+ * A `fetch` (GET) whose every connection is authenticated by the server's X509-SVID against
+ * `bundles` and required to be `serverId`, without a client certificate — what the `https_spiffe`
+ * federation profile needs. Nothing is sent before the server verified.
+ */
+export function serverAuthenticatedFetch(serverId: string, bundles: BundleSource): typeof fetch {
+  const want = parseSpiffeId(serverId);
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method: 'GET',
+          headers: { accept: 'application/json' },
+          ...(init.signal ? { signal: init.signal } : {}),
+          createConnection: (_opts: unknown, callback: (err: Error | null, socket: Duplex) => void) => {
+            const socket = tlsConnect({
+              host,
+              port: Number(url.port || 443),
+              ...(isIP(host) ? {} : { servername: url.hostname }),
+              // the server is authenticated below by its SVID, not by web PKI or hostname
+              rejectUnauthorized: false,
+              checkServerIdentity: () => undefined,
+            });
+            socket.once('error', (err) => callback(err, socket));
+            socket.once('secureConnect', () => {
+              verifyX509Svid(peerCertificateChain(socket), bundles, { usage: 'serverAuth' }).then(
+                ({ id }) => {
+                  if (id.toString() !== want.toString()) {
+                    socket.destroy();
+                    return callback(new TrustError('ERR_PEER_NOT_AUTHORIZED', `mtls: the server is ${id.toString()}, not ${want.toString()}`), socket);
+                  }
+                  callback(null, socket);
+                },
+                (err: unknown) => {
+                  socket.destroy();
+                  const code = err instanceof TrustError ? err.code : 'ERR_INTERNAL';
+                  callback(new TrustError('ERR_PEER_CERTIFICATE_INVALID', `mtls: the server certificate was refused: ${code}: ${(err as Error).message}`, { cause: err }), socket);
+                },
+              );
+            });
+            return undefined;
+          },
+        } as Parameters<typeof httpsRequest>[1],
+        resolve,
+      );
+      req.once('error', reject);
+      req.end();
+    });
+    return toFetchResponse(res, 'GET');
+  }) as typeof fetch;
 }

@@ -2,18 +2,12 @@
  * The `https_spiffe` profile of the SPIFFE Federation standard: the bundle endpoint authenticated
  * by its X509-SVID (verified against a bundle already held for the endpoint's trust domain, and
  * its SPIFFE ID required to be the configured endpoint ID), not by web PKI. The exchange rules
- * (no redirects, cap, deadline, strict parsing, sequence) are the core's `fetchSpiffeBundle`; this
- * module only supplies the authenticated connection, and nothing is sent before it verified.
+ * (no redirects, cap, deadline, strict parsing, sequence) are the core's `fetchSpiffeBundle`; the
+ * authenticated connection is the mTLS client's `serverAuthenticatedFetch`.
  */
-import { request as httpsRequest } from 'node:https';
-import type { IncomingMessage } from 'node:http';
-import { Readable, type Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
-import { isIP } from 'node:net';
 import { fetchSpiffeBundle, type FederatedEndpoint, type FetchedSpiffeBundle } from '../../shared/bundle/federation.js';
-import { matchId } from '../../shared/spiffe/match.js';
-import { peerCertificateChain } from '../http/conn-info.js';
-import { TrustError, parseSpiffeId, verifyX509Svid, type BundleSource, type TrustBundle, type TrustDomain } from './core.js';
+import { serverAuthenticatedFetch } from '../mtls/client.js';
+import { TrustError, type BundleSource, type TrustBundle, type TrustDomain } from './core.js';
 
 export interface FetchSpiffeBundleSpiffeOptions {
   readonly trustDomain: TrustDomain | string;
@@ -24,63 +18,6 @@ export interface FetchSpiffeBundleSpiffeOptions {
   readonly previous?: TrustBundle;
   readonly timeoutMs?: number;
   readonly maxBytes?: number;
-}
-
-/** A `fetch` over one SPIFFE-authenticated TLS connection per call (GET only, no client certificate). */
-function spiffeAuthenticatedFetch(endpointId: string, bundles: BundleSource): typeof fetch {
-  const want = parseSpiffeId(endpointId);
-  return (async (input: string | URL | Request, init: RequestInit = {}) => {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpsRequest(
-        url,
-        {
-          method: 'GET',
-          headers: { accept: 'application/json' },
-          ...(init.signal ? { signal: init.signal } : {}),
-          createConnection: (_opts: unknown, callback: (err: Error | null, socket: Duplex) => void) => {
-            const socket = tlsConnect({
-              host: url.hostname.replace(/^\[|\]$/g, ''),
-              port: Number(url.port || 443),
-              ...(isIP(url.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: url.hostname }),
-              // the endpoint is authenticated below by its SVID, not by web PKI or hostname
-              rejectUnauthorized: false,
-              checkServerIdentity: () => undefined,
-            });
-            socket.once('error', (err) => callback(err, socket));
-            socket.once('secureConnect', () => {
-              verifyX509Svid(peerCertificateChain(socket), bundles, { usage: 'serverAuth' }).then(
-                ({ id }) => {
-                  try {
-                    matchId(want)(id);
-                  } catch {
-                    socket.destroy();
-                    return callback(new TrustError('ERR_PEER_NOT_AUTHORIZED', `federation: the bundle endpoint is ${id.toString()}, not ${want.toString()}`), socket);
-                  }
-                  callback(null, socket);
-                },
-                (err: unknown) => {
-                  socket.destroy();
-                  const code = err instanceof TrustError ? err.code : 'ERR_INTERNAL';
-                  callback(new TrustError('ERR_PEER_CERTIFICATE_INVALID', `federation: the bundle endpoint's certificate was refused: ${code}: ${(err as Error).message}`, { cause: err }), socket);
-                },
-              );
-            });
-            return undefined;
-          },
-        } as Parameters<typeof httpsRequest>[1],
-        resolve,
-      );
-      req.once('error', reject);
-      req.end();
-    });
-    const headers = new Headers();
-    for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-    const status = res.statusCode ?? 0;
-    const body = status === 204 || status === 304 ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
-    if (!body) res.resume();
-    return new Response(body, { status, headers });
-  }) as typeof fetch;
 }
 
 /**
@@ -96,7 +33,7 @@ export async function fetchSpiffeBundleSpiffe(url: string, options: FetchSpiffeB
   try {
     return await fetchSpiffeBundle(url, {
       trustDomain: options.trustDomain,
-      fetch: spiffeAuthenticatedFetch(options.endpointSpiffeId, options.bundles),
+      fetch: serverAuthenticatedFetch(options.endpointSpiffeId, options.bundles),
       ...(options.previous ? { previous: options.previous } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),

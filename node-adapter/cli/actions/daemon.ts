@@ -13,6 +13,7 @@ import { createDaemonApp, DAEMON_DEFAULTS, parseGoDuration, type DaemonAuthMode 
 import { serveFetch } from '../../http/index.js';
 import { parseSpiffeId, parseTrustDomain, TrustError, type SpiffeId } from '../../spiffe/core.js';
 import type { X509Source } from '../../spiffe/types.js';
+import { stopSignal } from '../signals.js';
 import { optionalString, stringList, type ParsedArgs } from '../args.js';
 import { hasSvidSource, openSvidSource } from '../svid-source.js';
 import type { CliIo } from '../command.js';
@@ -173,15 +174,7 @@ export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> 
   const jwt = auth.mode === 'mtls' ? '' : `; replay guard ${redisUrl ? 'redis' : 'memory'}; ${sessionId ? `session ${sessionId}` : 'any session'}; iss ${issuer}, aud ${audience}`;
   io.stdout(`cardtrust daemon: listening on ${served.url} (workspace ${app.workspace.root}${jwt}; auth ${auth.mode}${clients})\n`);
 
-  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
-    const on = (s: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolveSignal(s);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
+  const signal = await stopSignal();
   io.stderr(`cardtrust daemon: ${signal}: stopping (in-flight requests have ${SHUTDOWN_GRACE_MS / 1000} s)\n`);
   const running = app;
   // a second signal ends it now

@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { encodePem, TrustError } from '../../spiffe/core.js';
 import type { X509Material } from '../../spiffe/types.js';
+import { stopSignal } from '../signals.js';
 import { optionalString, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../command.js';
 import { EXIT_OK, usageError, type ExitCode } from '../errors.js';
@@ -82,15 +83,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
     child.on('exit', (code, signal) => log(`${positionals[0]} exited (${signal ?? `code ${code}`}); still writing SVIDs`));
   }
 
-  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
-    const on = (s: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolveSignal(s);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
+  const signal = await stopSignal();
   log(`${signal}: stopping`);
   if (jwtTimer !== undefined) clearTimeout(jwtTimer);
   await jwt?.close();
