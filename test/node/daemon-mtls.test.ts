@@ -13,7 +13,7 @@ import { connect } from 'node:tls';
 import { TestCA, type SVID } from '../support/ca.js';
 import { BIN, cli, expectError } from '../support/cli.js';
 import { bootstrapSigner, mintBootstrap, mintSession, sessionKeys, type BootstrapSigner, type SessionKeys } from '../support/daemon.js';
-import { material, writeAtomic } from '../support/mtls.js';
+import { material, waitFor, writeAtomic } from '../support/mtls.js';
 import { StaticX509Source } from '../../node-adapter/spiffe/index.js';
 import { authorizeId, mtlsFetch } from '../../node-adapter/mtls/index.js';
 
@@ -120,7 +120,8 @@ describe('--auth mtls', () => {
     const r = await call(intruder, `${d.url}/api/execute`, execute());
     expect(r.status).toBe(403);
     expect(r.body.error?.code).toBe('ERR_PEER_NOT_AUTHORIZED');
-    expect(d.out()).toContain('refused spiffe://example.org/intruder');
+    // the log line comes on the daemon's stderr, which may arrive after the response
+    await waitFor(() => d.out().includes('refused spiffe://example.org/intruder'), 5000, 'the refusal log line');
   });
 
   it('a client of a CA the daemon does not trust: 403 ERR_PEER_CERTIFICATE_INVALID', async () => {
