@@ -16,7 +16,11 @@ import { controlPlane } from './control-plane.js';
 import { healthRoute } from './routes/health.js';
 import { fetchRoute, verifyRoute } from './routes/verify.js';
 import { createStores, type WorkerStores } from './stores/create-stores.js';
-import { cardVerifier } from './verify-card.js';
+import { cardVerifier, trustBundles } from './verify-card.js';
+import { validateJwtSvidRoute, verifyX509SvidRoute } from './routes/svids.js';
+import { errorCodeOf } from './http/respond.js';
+import { outcomeOf, type VerificationOutcome } from './http/outcome.js';
+import type { ErrorCode } from '../shared/errors.js';
 
 export interface AppDeps {
   config: WorkerConfig;
@@ -28,6 +32,25 @@ export interface AppDeps {
   now?: () => Date;
   /** The rate-limit identity of a request; default `CF-Connecting-IP` (Cloudflare's client address). */
   clientId?: (request: Request) => string;
+  /**
+   * Called once per request after the response is ready (the Node service's metrics and access
+   * log). Never given bodies: only what is safe to log. A throwing observer is ignored.
+   */
+  observe?: (event: RequestEvent) => void;
+}
+
+/** One request, as an observer sees it. */
+export interface RequestEvent {
+  readonly method: string;
+  /** The matched route's pattern (`/v1/sessions/:id/token`), never the raw path; `unmatched` when none. */
+  readonly route: string;
+  readonly status: number;
+  /** The error code of an error response. */
+  readonly code: ErrorCode | undefined;
+  /** What a verification route decided. */
+  readonly verification: VerificationOutcome | undefined;
+  /** Wall time in the app, in milliseconds. */
+  readonly durationMs: number;
 }
 
 export interface App {
@@ -57,13 +80,15 @@ export function createApp(deps: AppDeps): App {
     config.bundleEndpoints.size > 0
       ? new FederatedBundleSource([...config.bundleEndpoints].map(([trustDomain, url]) => ({ trustDomain, url })), { fetch: fetchFn, timeoutMs: config.fetchTimeoutMs, ...(stores.bundleCache ? { cache: stores.bundleCache } : {}) })
       : undefined;
+  const bundles = trustBundles(config, federated);
   const context: AppContext = {
     config,
     stores,
     fetch: fetchFn,
     now,
     federated,
-    verify: cardVerifier(config, stores, fetchFn, now, federated),
+    bundles,
+    verify: cardVerifier(config, stores, fetchFn, now, federated, bundles),
     sessions: config.sessions ? controlPlane(config.sessions, stores.sealedKeys, now) : undefined,
   };
 
@@ -72,6 +97,8 @@ export function createApp(deps: AppDeps): App {
   router.post('/v1/agent-cards/verify', (req, app) => verifyRoute(req, app));
   router.post('/v1/agent-cards/fetch', (req, app) => fetchRoute(req, app));
   router.get('/v1/bundles/:trustDomain', (req, app) => bundleRoute(req, app, req.params.trustDomain ?? ''));
+  router.post('/v1/svids/x509/verify', (req, app) => verifyX509SvidRoute(req, app));
+  router.post('/v1/svids/jwt/validate', (req, app) => validateJwtSvidRoute(req, app));
   router.post('/v1/sessions', (req, app) => createSessionRoute(req, app));
   router.post('/v1/sessions/:id/token', (req, app) => sessionTokenRoute(req, app, req.params.id ?? ''));
   router.delete('/v1/sessions/:id', (req, app) => deleteSessionRoute(req, app, req.params.id ?? ''));
@@ -81,6 +108,11 @@ export function createApp(deps: AppDeps): App {
     const methods: string[] = [];
     for (const [method, pattern] of router.routes) if (pattern.test(pathname) && !methods.includes(method)) methods.push(method);
     return methods;
+  };
+  /** The pattern of the first route whose path matches (for observers; not the raw path, which may carry ids). */
+  const routeOf = (pathname: string): string => {
+    for (const [, pattern, , path] of router.routes) if (pattern.test(pathname)) return path ?? 'unmatched';
+    return 'unmatched';
   };
   const allowHeader = (methods: string[]): string =>
     [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
@@ -116,11 +148,26 @@ export function createApp(deps: AppDeps): App {
   return {
     context,
     async fetch(request: Request): Promise<Response> {
+      const started = deps.observe ? performance.now() : 0;
       let response: Response;
       try {
         response = await handle(request);
       } catch (err) {
         response = errorResponse(err);
+      }
+      if (deps.observe) {
+        try {
+          deps.observe({
+            method: request.method,
+            route: routeOf(new URL(request.url).pathname),
+            status: response.status,
+            code: errorCodeOf(response),
+            verification: outcomeOf(response),
+            durationMs: performance.now() - started,
+          });
+        } catch {
+          // an observer must not change an answer
+        }
       }
       return withCors(config.cors, request, response);
     },

@@ -4,7 +4,7 @@ import type { WorkerStores } from './stores/create-stores.js';
 import type { Policy } from './routes/policy.js';
 import type { AgentCardReport } from '../shared/agentcard/index.js';
 import type { ControlPlane } from './control-plane.js';
-import type { FederatedBundleSource } from '../shared/bundle/index.js';
+import type { BundleSource, FederatedBundleSource } from '../shared/bundle/index.js';
 
 export interface AppContext {
   readonly config: WorkerConfig;
@@ -17,6 +17,8 @@ export interface AppContext {
   verify(card: Record<string, unknown>, policy: Policy): Promise<AgentCardReport>;
   /** Bundles of federated trust domains (`TRUST_BUNDLE_ENDPOINTS`), refreshed on their hints. */
   readonly federated: FederatedBundleSource | undefined;
+  /** Every configured trust bundle (static first, then federated): what SVIDs and x5c chains verify against. */
+  readonly bundles: BundleSource;
   /** The session control plane, when configured (`SessionConfig`). */
   readonly sessions: ControlPlane | undefined;
 }

@@ -46,5 +46,5 @@ export default {
   },
 };
 
-export { createApp, type App, type AppDeps } from './app.js';
+export { createApp, type App, type AppDeps, type RequestEvent } from './app.js';
 export { parseWorkerConfig, CONFIG_VARIABLES, type WorkerConfig, type WorkerEnv } from './config.js';

@@ -10,6 +10,15 @@ import type { WorkerStores } from './stores/create-stores.js';
 import type { Policy } from './routes/policy.js';
 
 /**
+ * The trust bundles of a configuration: the static ones (`TRUST_BUNDLES`) first; a federated trust
+ * domain's bundle is fetched (or refreshed) when a chain or token from it needs it.
+ */
+export function trustBundles(config: WorkerConfig, federated?: FederatedBundleSource): BundleSource {
+  const statics = new BundleSet([...config.bundles.values()].map((b) => b.bundle));
+  return federated ? { getBundle: (td) => (statics.has(td) ? statics.getBundle(td) : federated.getBundle(td)) } : statics;
+}
+
+/**
  * A verifier bound to one configuration. The bundle set is built once, so parsed certificates and
  * imported keys stay warm in the core's caches across requests.
  *
@@ -23,12 +32,8 @@ export function cardVerifier(
   fetchFn: typeof fetch,
   now: () => Date,
   federated?: FederatedBundleSource,
+  bundles: BundleSource = trustBundles(config, federated),
 ): (card: Record<string, unknown>, policy: Policy) => Promise<AgentCardReport> {
-  const statics = new BundleSet([...config.bundles.values()].map((b) => b.bundle));
-  // static trust domains first; a federated one is fetched (or refreshed) when a signer needs it
-  const bundles: BundleSource = federated
-    ? { getBundle: (td) => (statics.has(td) ? statics.getBundle(td) : federated.getBundle(td)) }
-    : statics;
   const jku = config.jkuAllowedOrigins
     ? { allowedOrigins: [...config.jkuAllowedOrigins], fetch: fetchFn, timeoutMs: config.fetchTimeoutMs, cache: stores.cache }
     : undefined;

@@ -34,5 +34,22 @@ export function errorResponse(err: unknown, headers: Record<string, string> = {}
 
 /** An error response for a code and message. */
 export function errorBody(code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return json({ error: { code, message } }, statusFor(code), headers);
+  const response = json({ error: { code, message } }, statusFor(code), headers);
+  errorCodes.set(response, code);
+  return response;
+}
+
+// The code of every error response built here, so an observer (metrics, access logs) can count
+// by code without reading the body. Weak: an entry lives as long as its response.
+const errorCodes = new WeakMap<Response, ErrorCode>();
+
+/**
+ * The error code of a response made by {@link errorBody} or {@link errorResponse}; `undefined` for
+ * any other response (a copy made with `new Response(body, response)` is another response).
+ *
+ * @example
+ * const code = errorCodeOf(await app.fetch(request)); // 'ERR_RATE_LIMITED'
+ */
+export function errorCodeOf(response: Response): ErrorCode | undefined {
+  return errorCodes.get(response);
 }

@@ -6,19 +6,20 @@ import { encodePem } from '../../shared/x509/index.js';
 import { TrustError, type ErrorCode } from '../../shared/errors.js';
 import { toHex } from '../../shared/lib/encoding.js';
 import { ExtKeyUsage, KeyUsage, TestCA, type IssueOptions, type SVID } from '../support/ca.js';
+import { createX509Fixture, x509RejectCases, type X509Fixture } from '../support/svid-cases.js';
 
 const TD = 'example.org';
 const ID = 'spiffe://example.org/workload';
 const HOUR = 3600_000;
 
+let fx: X509Fixture;
 let root: TestCA;
 let inter: TestCA;
 let bundle: TrustBundle;
 
 beforeAll(async () => {
-  root = await TestCA.create({ trustDomain: TD });
-  inter = await root.childCA();
-  bundle = new TrustBundle(TD, { x509Authorities: [root.der] });
+  fx = await createX509Fixture(TD);
+  ({ root, inter, bundle } = fx);
 });
 
 async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'ok' | 'not a TrustError'> {
@@ -121,43 +122,7 @@ describe('verifyX509Svid accepts', () => {
 });
 
 describe('verifyX509Svid rejects', () => {
-  it.each<[string, () => Promise<Parameters<typeof verifyX509Svid>[0]>, ErrorCode]>([
-    // guard clauses
-    ['an empty chain', async () => [], 'ERR_SVID_CHAIN_EMPTY'],
-    ['an empty PEM text', async () => '', 'ERR_SVID_CHAIN_EMPTY'],
-    ['text without PEM', async () => 'hello', 'ERR_PEM_MALFORMED'],
-    ['bytes that are not a certificate', async () => [new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01])], 'ERR_X509_MALFORMED'],
-    // leaf SVID rules
-    ['a leaf with cA true', async () => (await svid({ ca: true, keyUsage: KeyUsage.digitalSignature })).der, 'ERR_SVID_LEAF_IS_CA'],
-    ['a leaf with keyCertSign', async () => (await svid({ keyUsage: KeyUsage.digitalSignature | KeyUsage.keyCertSign })).der, 'ERR_SVID_KEY_USAGE_INVALID'],
-    ['a leaf with cRLSign', async () => (await svid({ keyUsage: KeyUsage.digitalSignature | KeyUsage.cRLSign })).der, 'ERR_SVID_KEY_USAGE_INVALID'],
-    ['a leaf without digitalSignature', async () => (await svid({ keyUsage: KeyUsage.keyEncipherment | KeyUsage.keyAgreement })).der, 'ERR_SVID_KEY_USAGE_INVALID'],
-    ['a leaf without key usage', async () => (await svid({ keyUsage: null })).der, 'ERR_SVID_KEY_USAGE_INVALID'],
-    ['a leaf with two URI SANs', async () => (await svid({ uris: [ID, 'spiffe://example.org/other'] })).der, 'ERR_SVID_URI_SAN_INVALID'],
-    ['a leaf with a SPIFFE and an https URI SAN', async () => (await svid({ uris: [ID, 'https://example.org/'] })).der, 'ERR_SVID_URI_SAN_INVALID'],
-    ['a leaf without a URI SAN', async () => (await svid({ uris: [], dnsNames: ['workload.example.org'] })).der, 'ERR_SVID_URI_SAN_INVALID'],
-    ['a leaf with the root path', async () => (await svid({}, 'spiffe://example.org')).der, 'ERR_SVID_URI_SAN_INVALID'],
-    ['a leaf with an https URI', async () => (await svid({}, 'https://example.org/workload')).der, 'ERR_SPIFFE_ID_INVALID'],
-    ['a leaf with an uppercase trust domain', async () => (await svid({}, 'spiffe://Example.org/w')).der, 'ERR_SPIFFE_ID_INVALID'],
-    ['a leaf with a trailing slash', async () => (await svid({}, 'spiffe://example.org/w/')).der, 'ERR_SPIFFE_ID_INVALID'],
-    // bundle lookup
-    ['a leaf in a trust domain without a bundle', async () => (await svid({}, 'spiffe://other.test/workload')).der, 'ERR_BUNDLE_NOT_FOUND'],
-    // path validation
-    ['an expired leaf', async () => (await svid({ notBefore: new Date(Date.now() - 3 * HOUR), notAfter: new Date(Date.now() - HOUR) })).der, 'ERR_X509_EXPIRED'],
-    ['a leaf not yet valid', async () => (await svid({ notBefore: new Date(Date.now() + HOUR), lifetime: HOUR })).der, 'ERR_X509_NOT_YET_VALID'],
-    [
-      'an expired intermediate',
-      async () => (await (await root.childCA({ notBefore: new Date(Date.now() - 3 * HOUR), notAfter: new Date(Date.now() - HOUR) })).issueSVID(ID)).der,
-      'ERR_X509_EXPIRED',
-    ],
-    ['an intermediate without keyCertSign', async () => (await (await root.childCA({ keyUsage: KeyUsage.cRLSign | KeyUsage.digitalSignature })).issueSVID(ID)).der, 'ERR_X509_KEY_USAGE_INVALID'],
-    ['an intermediate that is not a CA', async () => (await (await root.childCA({ ca: false })).issueSVID(ID)).der, 'ERR_X509_ISSUER_NOT_CA'],
-    ['an unknown root', async () => (await (await TestCA.create({ trustDomain: TD })).issueSVID(ID)).der, 'ERR_X509_CHAIN_UNTRUSTED'],
-    ['a missing intermediate', async () => [(await svid()).der[0]!], 'ERR_X509_CHAIN_UNTRUSTED'],
-    ['a leaf first, then a wrong intermediate', async () => [(await svid()).der[0]!, (await root.childCA()).der], 'ERR_X509_CHAIN_UNTRUSTED'],
-    ['an intermediate presented as the leaf', async () => [inter.der, root.der], 'ERR_SVID_URI_SAN_INVALID'],
-    ['a signing certificate whose SPIFFE ID has a path', async () => (await (await root.childCA({ uris: ['spiffe://example.org/ca'] })).issueSVID(ID)).der, 'ERR_SVID_URI_SAN_INVALID'],
-  ])('%s', async (_name, make, code) => {
+  it.each(x509RejectCases(() => fx))('%s', async (_name, make, code) => {
     expect(await codeOf(verifyX509Svid(await make(), bundle))).toBe(code);
   });
 

@@ -2,6 +2,8 @@
 import { TrustError } from '../../shared/errors.js';
 import { readJsonBody } from '../http/body.js';
 import { json } from '../http/respond.js';
+import { tagOutcome } from '../http/outcome.js';
+import type { AgentCardReport } from '../../shared/agentcard/index.js';
 import { fetchAgentCard } from '../fetch/fetch-agent-card.js';
 import type { AppContext } from '../context.js';
 import { isPlainObject, parsePolicy } from './policy.js';
@@ -24,7 +26,7 @@ export async function verifyRoute(request: Request, app: AppContext): Promise<Re
   }
   if (!isPlainObject(card)) throw new TrustError('ERR_REQUEST_INVALID', '"card" must be an AgentCard object');
   const policy = parsePolicy(policyValue, app.config);
-  return json(await app.verify(card, policy));
+  return cardAnswer(await app.verify(card, policy));
 }
 
 /**
@@ -46,5 +48,10 @@ export async function fetchRoute(request: Request, app: AppContext): Promise<Res
   });
   if (!isPlainObject(fetched.card)) throw new TrustError('ERR_CARD_MALFORMED', `the document at ${fetched.url} is not a JSON object`);
   const report = await app.verify(fetched.card, policy);
-  return json({ ...report, source: { url: fetched.url, path: fetched.path } });
+  return cardAnswer(report, { source: { url: fetched.url, path: fetched.path } });
+}
+
+function cardAnswer(report: AgentCardReport, extra: Record<string, unknown> = {}): Response {
+  const code = report.verified ? undefined : (report.error?.code ?? report.signatures.find((s) => s.code)?.code ?? report.binding.code);
+  return tagOutcome(json({ ...report, ...extra }), { kind: 'agent-card', verified: report.verified, code });
 }
