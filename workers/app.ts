@@ -41,6 +41,8 @@ export interface AppDeps {
 
 /** One request, as an observer sees it. */
 export interface RequestEvent {
+  /** The request answered (to correlate with the caller's own records; never log its body or headers). */
+  readonly request: Request;
   readonly method: string;
   /** The matched route's pattern (`/v1/sessions/:id/token`), never the raw path; `unmatched` when none. */
   readonly route: string;
@@ -158,6 +160,7 @@ export function createApp(deps: AppDeps): App {
       if (deps.observe) {
         try {
           deps.observe({
+            request,
             method: request.method,
             route: routeOf(new URL(request.url).pathname),
             status: response.status,

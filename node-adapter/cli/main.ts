@@ -13,6 +13,7 @@ import { cardVerify } from './commands/card-verify.js';
 import { cardFetch } from './commands/card-fetch.js';
 import { daemon } from './commands/daemon.js';
 import { helper } from './commands/helper.js';
+import { serve } from './commands/serve.js';
 import { sessionCreate } from './commands/session-create.js';
 import { sessionDelete } from './commands/session-delete.js';
 import { sessionExec } from './commands/session-exec.js';
@@ -30,6 +31,7 @@ const COMMANDS: readonly Command[] = [
   sessionDelete,
   sessionInit,
   sessionExec,
+  serve,
   daemon,
   helper,
 ];

@@ -19,6 +19,8 @@ export interface RedisStores {
   replayGuard: ReplayGuard;
   sealedKeys: SealedKeyStore;
   kv: KeyValueStore;
+  /** Another key-value store on the same connection, its keys under `${prefix}${namespace}`. */
+  keyValue(namespace: string): KeyValueStore;
   limiter(opts: { limit: number; windowMs: number }): RateLimiter;
   /** Resolves once connected; rejects with `ERR_STORE_UNAVAILABLE` after `timeoutMs` (default: the store deadline). */
   ready(timeoutMs?: number): Promise<void>;
@@ -45,6 +47,7 @@ export function createRedisStores(url: string | string[], opts: RedisStoresOptio
     replayGuard: new RedisReplayGuard(conn, `${prefix}replay:`),
     sealedKeys: new RedisSealedKeyStore(conn, `${prefix}sealed:`),
     kv: new RedisKeyValueStore(conn, `${prefix}kv:`),
+    keyValue: (namespace) => new RedisKeyValueStore(conn, `${prefix}${namespace}`),
     limiter: (policy) => new RedisRateLimiter(conn, policy, `${prefix}ratelimit:`),
     ready: async (timeoutMs) => {
       try {

@@ -91,12 +91,15 @@ async function describeChain(chain: readonly Certificate[]): Promise<ChainEntry[
   );
 }
 
-/** Failures that mean "could not check now", not "this credential is bad": answered 503, never a verdict. */
-const UNAVAILABLE: ReadonlySet<ErrorCode> = new Set(['ERR_STORE_UNAVAILABLE']);
+/**
+ * Failures that are not a verdict on the credential: the request's own shape (400) and "could not
+ * check now" (503). They are answered as errors, never as `verified: false`.
+ */
+const NOT_A_VERDICT: ReadonlySet<ErrorCode> = new Set(['ERR_REQUEST_INVALID', 'ERR_STORE_UNAVAILABLE']);
 
 function failure(err: unknown): { code: ErrorCode; message: string } {
   if (!(err instanceof TrustError)) throw err;
-  if (UNAVAILABLE.has(err.code)) throw err;
+  if (NOT_A_VERDICT.has(err.code)) throw err;
   return { code: err.code, message: err.message };
 }
 

@@ -4,7 +4,8 @@ import { UpstashKeyValueStore, UpstashRateLimiter, UpstashReplayGuard, UpstashSe
 
 /** The stores behind the worker: all in memory (one isolate) or all in Upstash Redis (shared). */
 export interface WorkerStores {
-  kind: 'memory' | 'upstash';
+  /** Where the state lives: this isolate's memory, Upstash (the worker), or TCP Redis (`cardtrust serve` with `REDIS_URL`). */
+  kind: 'memory' | 'upstash' | 'redis';
   /** `jku` key-set cache. */
   cache: KeyValueStore;
   replay: ReplayGuard;

@@ -19,18 +19,13 @@ import { hasSvidSource, openSvidSource } from '../svid-source.js';
 import type { CliIo } from '../command.js';
 import { asInput, CliError, EXIT_OK, EXIT_USAGE, usageError, type ExitCode } from '../errors.js';
 import { readTextFile } from '../files.js';
+import { parsePort } from '../port.js';
 
 /** How long in-flight requests may take after SIGTERM before running commands are killed. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** After the kill, how long their answers may take before connections are cut. */
 const SHUTDOWN_AFTER_KILL_MS = 1_000;
 const KEY_ENV = 'CARDTRUST_BOOTSTRAP_PUBLIC_KEY';
-
-function parsePort(text: string | undefined): number {
-  if (text === undefined) return 8080;
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw usageError(`--port: not a TCP port: ${JSON.stringify(text)}`);
-  return Number(text);
-}
 
 /** The bootstrap key text (PEM or JWK JSON) → what the core accepts, checked now. */
 async function loadBootstrapKey(values: ParsedArgs['values'], io: CliIo): Promise<{ key: JsonWebKey | string; from: string }> {
@@ -89,7 +84,7 @@ async function parseAuth(values: ParsedArgs['values']): Promise<{ mode: DaemonAu
 /** Runs `cardtrust daemon` until SIGTERM or SIGINT (see the command's help text). */
 export async function run({ values }: ParsedArgs, io: CliIo): Promise<ExitCode> {
   const auth = await parseAuth(values);
-  const port = parsePort(optionalString(values, 'port'));
+  const port = parsePort(optionalString(values, 'port'), 8080);
   const host = optionalString(values, 'host') ?? '0.0.0.0';
   const workspace = resolve(io.cwd, optionalString(values, 'workspace') ?? '.');
   const sessionId = optionalString(values, 'session-id');
