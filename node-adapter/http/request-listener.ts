@@ -186,7 +186,10 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
     await response.body?.cancel().catch(() => {});
     return;
   }
-  await writeResponse(res, response, method === 'HEAD', tooLarge);
+  // a body the app answered without reading to its end (refused by Content-Length, or not needed)
+  // leaves the connection mid-request: say so and close it after this response, so the client
+  // does not send its next request on a connection that still carries the last one's bytes
+  await writeResponse(res, response, method === 'HEAD', tooLarge || !req.complete);
   // an oversized body is not read to its end: close rather than drain an attacker's upload
   if (tooLarge) res.once('finish', () => req.destroy());
 }
