@@ -4,7 +4,8 @@
 // it, and they import shared/index.ts themselves. Re-exports only.
 export { TrustError, type ErrorCode } from '../../shared/errors.js';
 export { getCrypto } from '../../shared/crypto.js';
-export { parseSpiffeId, parseTrustDomain, type SpiffeId, type TrustDomain } from '../../shared/spiffe/index.js';
+export { parseSpiffeId, parseTrustDomain, matchId, matchMemberOf, type Matcher, type SpiffeId, type TrustDomain } from '../../shared/spiffe/index.js';
+export { verifyX509Svid, validateJwtSvid, describeChain } from '../../shared/svid/index.js';
 export { parseCertificate, parseCertificates, decodePemBlocks, pkcs8KeyType, RSA_MIN_BITS, RSA_MAX_BITS, type Certificate } from '../../shared/x509/index.js';
 export { findDuplicateMember } from '../../shared/json/index.js';
 export { BundleSet, TrustBundle, certificateJwk, parseBundle } from '../../shared/bundle/index.js';

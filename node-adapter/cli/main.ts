@@ -14,6 +14,8 @@ import { cardFetch } from './commands/card-fetch.js';
 import { daemon } from './commands/daemon.js';
 import { helper } from './commands/helper.js';
 import { serve } from './commands/serve.js';
+import { svidVerify } from './commands/svid-verify.js';
+import { jwtSvidValidate } from './commands/jwt-svid-validate.js';
 import { sessionCreate } from './commands/session-create.js';
 import { sessionDelete } from './commands/session-delete.js';
 import { sessionExec } from './commands/session-exec.js';
@@ -26,6 +28,8 @@ const COMMANDS: readonly Command[] = [
   cardSign,
   cardVerify,
   cardFetch,
+  svidVerify,
+  jwtSvidValidate,
   sessionCreate,
   sessionToken,
   sessionDelete,
@@ -39,6 +43,8 @@ const COMMANDS: readonly Command[] = [
 const GROUPS: Readonly<Record<string, string>> = {
   ca: 'a development certificate authority for one SPIFFE trust domain',
   card: 'sign and verify A2A AgentCards',
+  svid: 'verify X509-SVIDs',
+  'jwt-svid': 'validate JWT-SVIDs',
   session: 'sandbox sessions: the control plane and the sandbox daemon, as a client',
 };
 
@@ -47,7 +53,7 @@ const TOP_HELP = `cardtrust: sign and verify A2A AgentCards with SPIFFE X509-SVI
 Usage: cardtrust <command> <subcommand> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(16)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(19)}${c.summary}`).join('\n')}
 
 Options:
   -h, --help      this help
@@ -67,7 +73,7 @@ function groupHelp(group: string): string {
 Usage: cardtrust ${group} <subcommand> [options]
 
 Subcommands:
-${cmds.map((c) => `  ${(c.path[1] ?? '').padEnd(8)}${c.summary}`).join('\n')}
+${cmds.map((c) => `  ${(c.path[1] ?? '').padEnd(10)}${c.summary}`).join('\n')}
 
 Run 'cardtrust ${group} <subcommand> --help' for its options.
 `;

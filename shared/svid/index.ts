@@ -8,3 +8,4 @@ export {
   type JwtSvidClaims,
 } from './validate-jwt-svid.js';
 export { verifyX509Svid, MAX_SVID_CHAIN_LENGTH, type VerifyX509SvidOptions, type VerifiedX509Svid } from './verify-x509-svid.js';
+export { describeChain, type ChainEntry } from './describe-chain.js';

@@ -8,7 +8,7 @@
  */
 import { TrustError, type ErrorCode } from '../../shared/errors.js';
 import { matchId, matchMemberOf, parseSpiffeId, parseTrustDomain, type Matcher } from '../../shared/spiffe/index.js';
-import { MAX_SVID_CHAIN_LENGTH, validateJwtSvid, verifyX509Svid } from '../../shared/svid/index.js';
+import { MAX_SVID_CHAIN_LENGTH, describeChain, validateJwtSvid, verifyX509Svid } from '../../shared/svid/index.js';
 import { parseCertificate, parseCertificates } from '../../shared/x509/index.js';
 import type { Certificate } from '../../shared/x509/types.js';
 import { b64Decode } from '../../shared/lib/encoding.js';
@@ -17,15 +17,6 @@ import { json } from '../http/respond.js';
 import { tagOutcome } from '../http/outcome.js';
 import type { AppContext } from '../context.js';
 import { isPlainObject } from './policy.js';
-
-/** One certificate of an answer's chain, leaf first. */
-export interface ChainEntry {
-  subject: string;
-  spiffeId?: string;
-  notAfter: string;
-  /** Hex SHA-256 of the DER. */
-  sha256: string;
-}
 
 /** The SVID policy of a request: `{ trustDomain?, expectedId? }`; the trust domain defaults to `DEFAULT_TRUST_DOMAIN`. */
 interface SvidPolicy {
@@ -75,20 +66,6 @@ function chainOf(value: unknown): Certificate[] {
   if (value.length === 0) throw new TrustError('ERR_SVID_CHAIN_EMPTY', 'x509svid: empty certificates chain');
   if (value.length > MAX_SVID_CHAIN_LENGTH) throw new TrustError('ERR_X509_CHAIN_TOO_LONG', `x509svid: more than ${MAX_SVID_CHAIN_LENGTH} certificates presented`);
   return value.map(parseChainEntry);
-}
-
-async function describeChain(chain: readonly Certificate[]): Promise<ChainEntry[]> {
-  return Promise.all(
-    chain.map(async (c) => {
-      const uri = c.subjectAltName.uri[0];
-      return {
-        subject: c.subject.text,
-        ...(uri !== undefined && uri.startsWith('spiffe://') ? { spiffeId: uri } : {}),
-        notAfter: c.notAfter.toISOString(),
-        sha256: await c.fingerprint(),
-      };
-    }),
-  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { readTextFile } from '../files.js';
 import { parseJsonObject } from '../json.js';
 import { loadKeySets } from '../key-sets.js';
 import { formatReport } from '../report.js';
+import { parseTime } from '../time.js';
 
 /** Runs `cardtrust card verify` (see the command's help text). */
 export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promise<ExitCode> {
@@ -63,15 +64,4 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
   // the readable report already says why, once; JSON is for programs, so the line says it for people
   io.stderr(`cardtrust: ${error.code}: ${cardPath}: not verified${json ? `: ${error.message}` : ' (the report says why)'}\n`);
   return EXIT_FAILED;
-}
-
-function parseTime(text: string | undefined): Date | undefined {
-  if (text === undefined) return undefined;
-  // ISO 8601 with an explicit zone only: a bare local time would mean different things on different machines
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) {
-    throw usageError(`--at: expected an ISO 8601 time such as 2030-01-01T00:00:00Z, got '${text}'`);
-  }
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw usageError(`--at: invalid time '${text}'`);
-  return d;
 }
