@@ -107,6 +107,7 @@ const secret = crypto.getRandomValues(new Uint8Array(32)), sessionId = 'session-
   'docs/spiffe.md#3': { prelude: SPIFFE },
   'docs/spiffe.md#4': { sketch: 'the BundleSource interface, a type' },
   'docs/mtls.md#1': { testedBy: 'test/node/mtls-docs.test.ts' },
+  'docs/serve.md#1': { prelude: '' },
   'docs/mtls.md#2': { sketch: 'a fragment that needs a running Workload API agent; test/node/workload-api.test.ts makes the same calls against one' },
   'docs/spiffe.md#5': { prelude: SPIFFE.replace(/\nconst federation = [^\n]+/, ''), throws: 'ERR_BUNDLE_NOT_FOUND' }, // as its comment says
   'docs/spiffe.md#6': { prelude: SPIFFE, epilogue: `if (chain.length !== 3) throw new Error('chain');` },
@@ -118,7 +119,7 @@ async function runTs(block: Block, entry: { prelude: string; epilogue?: string }
   try {
     await writeFile(join(dir, 'package.json'), '{ "type": "module" }');
     await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    const code = block.code.replace(/from '\.\/shared\//g, `from '${ROOT}shared/`);
+    const code = block.code.replace(/from '\.\/(shared|node-adapter)\//g, `from '${ROOT}$1/`);
     const prelude = entry.prelude.replaceAll('@root/', ROOT);
     await writeFile(join(dir, 'block.ts'), `${prelude}\n// --- ${block.key}, as written\n${code}\n${entry.epilogue ?? ''}\n`);
     try {
@@ -183,6 +184,7 @@ const SH: Record<string, ShEntry> = {
   'docs/cli.md#3': { notRun: 'a synopsis with placeholder files; the same two commands are step 9 of the example session (docs/cli.md#2)' },
   'docs/daemon.md#1': { notRun: 'starts a server that runs until stopped; the same flags are run by test/node/daemon-cli.test.ts' },
   'docs/sessions.md#1': { testedBy: 'test/node/sessions-docs.test.ts' },
+  'docs/serve.md#1': { testedBy: 'test/node/serve-docs.test.ts' },
   'docs/worker.md#1': { testedBy: START },
   'docs/worker.md#2': { testedBy: START },
   'docs/worker.md#3': { notRun: 'needs the service of `npm start` running; the {card, policy} form is tested in test/worker/app-verify.test.ts' },
