@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every speed target of issues 2, 3, 4, 9, 10 and 11 (Workload API rows) measured in one run and printed as one
+ * `npm run bench`: every speed target of issues 2, 3, 4, 9, 10, 11 (Workload API rows) and 12 (serve) measured in one run and printed as one
  * table of ratios (absolute ops/s for context), each with its target and PASS/MISS. Exits 0 either
  * way: the table is a report, not a gate. See docs/benchmarks.md.
  *
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Report } from './lib/report.js';
 import type { CompareOptions } from './lib/timing.js';
 
-const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'daemon', 'session', 'mtls'] as const;
+const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'serve', 'daemon', 'session', 'mtls'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -98,6 +98,10 @@ await section(
     ['over-HTTP workerd CPU per request / direct call CPU', '≤ 1.5×'],
   ],
   async () => (await import('./worker.js')).workerRows(fixture, report, { quick: values.quick }),
+);
+
+await section('serve', [['serve CPU per request / direct call CPU', '≤ 1.3×']], async () =>
+  (await import('./serve.js')).serveRows(fixture, report, { quick: values.quick }),
 );
 
 await section(

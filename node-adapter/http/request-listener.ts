@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { TrustError } from '../../shared/errors.js';
-import { errorBody, errorResponse } from '../../shared/http/respond.js';
+import { errorBody, errorResponse, textBodyOf } from '../../shared/http/respond.js';
 import type { Socket } from 'node:net';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 
@@ -51,6 +51,27 @@ function headersOf(req: IncomingMessage): Headers {
     }
   }
   return headers;
+}
+
+/** Bodies up to this size with a Content-Length are read whole before the handler runs. */
+const BUFFERED_BODY_BYTES = 256 * 1024;
+
+/** The whole body of a request whose Content-Length is small; the client going away is ERR_REQUEST_INVALID. */
+function readSmallBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const cut = () => reject(new TrustError('ERR_REQUEST_INVALID', 'http: the request body was cut off'));
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => {
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      resolve(new Uint8Array(all.buffer as ArrayBuffer, all.byteOffset, all.byteLength));
+    });
+    req.once('error', cut);
+    req.once('aborted', cut);
+    req.once('close', () => {
+      if (!req.complete) cut();
+    });
+  });
 }
 
 /** The body as a byte stream that pauses the socket when the consumer is slow and stops at `max`. */
@@ -111,6 +132,14 @@ async function writeResponse(res: ServerResponse, response: Response, head: bool
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
   if (closeAfter) headers['connection'] = 'close';
+  const text = textBodyOf(response);
+  if (text !== undefined) {
+    // a JSON answer of the app: its text as one write (no stream to pull it back out of)
+    headers['content-length'] = String(Buffer.byteLength(text));
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end(head ? undefined : text);
+    return;
+  }
   res.writeHead(response.status, response.statusText || undefined, headers);
   if (head || !response.body) {
     if (response.body) await response.body.cancel().catch(() => {});
@@ -173,8 +202,14 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
     } else {
       const init: RequestInit & { duplex?: 'half' } = { method, headers: headersOf(req), signal: abort.signal };
       if (!NO_BODY.has(method)) {
-        init.body = bodyStream(req, max, () => (tooLarge = true));
-        init.duplex = 'half';
+        if (length !== undefined && /^\d+$/.test(length) && Number(length) <= BUFFERED_BODY_BYTES) {
+          // a small body of known length: read it whole (the parser frames it by that length);
+          // one buffer costs far less than a ReadableStream per request
+          init.body = await readSmallBody(req);
+        } else {
+          init.body = bodyStream(req, max, () => (tooLarge = true));
+          init.duplex = 'half';
+        }
       }
       const request = new Request(requestUrl(req), init);
       response = await handler(request, connInfo(req.socket));

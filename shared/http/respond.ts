@@ -12,10 +12,30 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * return json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
  */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const response = new Response(text, {
     status,
     headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
   });
+  texts.set(response, text);
+  return response;
+}
+
+// The text of every JSON response built here, so a Node bridge can write it as one string instead
+// of pulling it back out of the body stream (in Node that stream costs more CPU than the
+// verification it answers). Weak: an entry lives as long as its response.
+const texts = new WeakMap<Response, string>();
+
+/**
+ * The body text of a response made by {@link json} (or the error helpers) whose body has not been
+ * read; `undefined` for any other response. A transport may write this text instead of the body stream.
+ *
+ * @example
+ * const text = textBodyOf(response); // '{"status":"ok"}'
+ */
+export function textBodyOf(response: Response): string | undefined {
+  if (response.bodyUsed) return undefined;
+  return texts.get(response);
 }
 
 /**
