@@ -82,6 +82,28 @@ describe('requests', () => {
     expect(await res.json()).toEqual({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
   });
 
+  it('hands a small body with a Content-Length to the handler whole, exactly as sent', async () => {
+    const s = await serve(async (req) => new Response(Buffer.from(await req.arrayBuffer()).toString('hex')));
+    const sent = Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 13]);
+    const { res, body } = await raw(s.url, { method: 'POST', headers: { 'content-length': String(sent.length) }, chunks: [sent.subarray(0, 3), sent.subarray(3)] });
+    expect([res.statusCode, body.toString()]).toEqual([200, sent.toString('hex')]);
+  });
+
+  it("writes the core's JSON answers with their byte length, for GET and HEAD alike", async () => {
+    const { json } = await import('../../shared/http/respond.js');
+    const s = await serve(() => json({ name: 'é✓' }, 201, { 'x-a': '1' }));
+    const get = await raw(s.url);
+    expect([get.res.statusCode, get.res.headers['content-length'], get.res.headers['x-a'], JSON.parse(get.body.toString())]).toEqual([201, String(Buffer.byteLength('{"name":"é✓"}')), '1', { name: 'é✓' }]);
+    const head = await raw(s.url, { method: 'HEAD' });
+    expect([head.res.statusCode, head.res.headers['content-length'], head.body.byteLength]).toEqual([201, get.res.headers['content-length'], 0]);
+  });
+
+  it('closes a connection whose request body the handler left unread (no request smuggled into the next one)', async () => {
+    const s = await serve(() => new Response('refused', { status: 403 }), { maxBodyBytes: 8 * 1024 * 1024 });
+    const { res, body } = await raw(s.url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, chunks: Array(8).fill(Buffer.alloc(64 * 1024, 1)) });
+    expect([res.statusCode, body.toString(), res.headers.connection]).toEqual([403, 'refused', 'close']);
+  });
+
   it('keeps several Set-Cookie headers apart', async () => {
     const h = new Headers();
     h.append('set-cookie', 'a=1');
