@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { TrustError } from '../../shared/errors.js';
 import { errorBody, errorResponse, textBodyOf } from '../../shared/http/respond.js';
+import { withBufferedBody } from '../../shared/http/body.js';
 import type { Socket } from 'node:net';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 
@@ -201,17 +202,19 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
       response = errorBody('ERR_BODY_TOO_LARGE', `http: request body exceeds ${max} bytes`);
     } else {
       const init: RequestInit & { duplex?: 'half' } = { method, headers: headersOf(req), signal: abort.signal };
+      let whole: Uint8Array<ArrayBuffer> | undefined;
       if (!NO_BODY.has(method)) {
         if (length !== undefined && /^\d+$/.test(length) && Number(length) <= BUFFERED_BODY_BYTES) {
           // a small body of known length: read it whole (the parser frames it by that length);
           // one buffer costs far less than a ReadableStream per request
-          init.body = await readSmallBody(req);
+          init.body = whole = await readSmallBody(req);
         } else {
           init.body = bodyStream(req, max, () => (tooLarge = true));
           init.duplex = 'half';
         }
       }
       const request = new Request(requestUrl(req), init);
+      if (whole) withBufferedBody(request, whole);
       response = await handler(request, connInfo(req.socket));
     }
   } catch (err) {

@@ -85,6 +85,21 @@ export function parseJsonBytes(bytes: Uint8Array, what: string, code: 'ERR_JSON_
   return value;
 }
 
+// Bodies a transport read whole before building the Request (see `withBufferedBody`).
+const bufferedBodies = new WeakMap<Request, Uint8Array>();
+
+/**
+ * Records that `request`'s body is exactly `bytes` (which the transport also passed as its body),
+ * so {@link readJsonBody} can use them without reading the stream. Returns `request`.
+ *
+ * @example
+ * const request = withBufferedBody(new Request(url, { method: 'POST', headers, body: bytes }), bytes);
+ */
+export function withBufferedBody(request: Request, bytes: Uint8Array): Request {
+  bufferedBodies.set(request, bytes);
+  return request;
+}
+
 /**
  * The request's JSON body. Throws `ERR_CONTENT_TYPE_UNSUPPORTED` (not JSON), `ERR_BODY_TOO_LARGE`
  * (over `maxBytes`, by Content-Length or while reading), `ERR_REQUEST_INVALID` (bad Content-Length)
@@ -99,7 +114,13 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
   }
   const length = request.headers.get('content-length');
   let bytes: Uint8Array;
-  if (length !== null) {
+  const buffered = bufferedBodies.get(request);
+  if (buffered !== undefined && !request.bodyUsed) {
+    // a transport that already holds the whole body (the Node bridge, for small bodies) handed it
+    // over: the same bytes without pulling them back out of the body stream
+    if (buffered.byteLength > maxBytes) throw new TrustError('ERR_BODY_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
+    bytes = buffered;
+  } else if (length !== null) {
     if (!/^\d+$/.test(length.trim())) throw new TrustError('ERR_REQUEST_INVALID', 'invalid Content-Length');
     if (Number(length) > maxBytes) throw new TrustError('ERR_BODY_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
     // A Content-Length within the cap: one native read, about half the CPU of pulling chunks in
