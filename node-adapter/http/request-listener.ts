@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { TrustError } from '../../shared/errors.js';
 import { errorBody, errorResponse, textBodyOf } from '../../shared/http/respond.js';
 import { withBufferedBody } from '../../shared/http/body.js';
+import { lightRequest } from './light-request.js';
 import type { Socket } from 'node:net';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 
@@ -201,19 +202,19 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
       tooLarge = true;
       response = errorBody('ERR_BODY_TOO_LARGE', `http: request body exceeds ${max} bytes`);
     } else {
-      const init: RequestInit & { duplex?: 'half' } = { method, headers: headersOf(req), signal: abort.signal };
       let whole: Uint8Array<ArrayBuffer> | undefined;
+      let stream: ReadableStream<Uint8Array> | undefined;
       if (!NO_BODY.has(method)) {
         if (length !== undefined && /^\d+$/.test(length) && Number(length) <= BUFFERED_BODY_BYTES) {
           // a small body of known length: read it whole (the parser frames it by that length);
           // one buffer costs far less than a ReadableStream per request
-          init.body = whole = await readSmallBody(req);
+          whole = await readSmallBody(req);
         } else {
-          init.body = bodyStream(req, max, () => (tooLarge = true));
-          init.duplex = 'half';
+          stream = bodyStream(req, max, () => (tooLarge = true));
         }
       }
-      const request = new Request(requestUrl(req), init);
+      // built lazily: most handlers never need undici's Request (see light-request.ts)
+      const request = lightRequest({ method, url: requestUrl(req), headers: headersOf(req), signal: abort.signal, ...(whole ? { bytes: whole } : {}), ...(stream ? { stream } : {}) });
       if (whole) withBufferedBody(request, whole);
       response = await handler(request, connInfo(req.socket));
     }
