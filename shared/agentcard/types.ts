@@ -136,6 +136,8 @@ export interface AgentCardSignatureReport {
   readonly index: number;
   readonly kid?: string;
   readonly alg?: string;
+  /** The protected header's `typ`, normalized (`application/jose`, `jose` → `JOSE`; `application/JWT`, `jwt` → `JWT`). */
+  readonly typ?: 'JOSE' | 'JWT';
   readonly status: 'valid' | 'invalid';
   readonly code?: ErrorCode;
   readonly message?: string;

@@ -343,6 +343,7 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     const h = parseProtectedHeader(entry.protected, cfg.maxHeaderBytes, cfg.maxX5c);
     if (h.kid !== undefined) report.kid = h.kid;
     report.alg = h.alg;
+    report.typ = h.typ;
     if (entry.header) checkUnprotectedHeader(entry.header, entry.protected, cfg.maxHeaderBytes);
     const info = algorithm(h.alg, cfg);
     const signature = b64urlDecode(entry.signature, 'ERR_JWS_MALFORMED');
@@ -531,11 +532,12 @@ function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): Ag
 
 function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
   // stable member order in JSON output
-  const { index, kid, alg, status, code, message, keySource, trustRoot, signer, profile } = r;
+  const { index, kid, alg, typ, status, code, message, keySource, trustRoot, signer, profile } = r;
   return {
     index,
     ...(kid === undefined ? {} : { kid }),
     ...(alg === undefined ? {} : { alg }),
+    ...(typ === undefined ? {} : { typ }),
     status,
     ...(code === undefined ? {} : { code }),
     ...(message === undefined ? {} : { message }),
