@@ -7,6 +7,7 @@ import { importPublicKey, type JwsAlgorithm } from '../x509/import-public-key.js
 import type { Certificate } from '../x509/types.js';
 import { ASYMMETRIC, RSA_MAX_BITS, RSA_MIN_BITS, isAsymmetric, type AlgInfo } from './lib/algorithms.js';
 import { jwkThumbprint } from './lib/jwk.js';
+import { pythonJson } from './lib/python-json.js';
 import { cleanCard, profilePayload, serialize, unsignedFields, type AgentCardProfile } from './lib/profiles.js';
 import type { AgentCardAlgorithm, SignAgentCardOptions } from './types.js';
 
@@ -91,6 +92,7 @@ export async function signAgentCard(card: unknown, options: SignAgentCardOptions
 
 function payloadFor(card: Obj, cleaned: Obj, profile: AgentCardProfile | 'auto'): string {
   if (profile === 'jcs-clean') return serialize(cleaned);
+  if (profile === 'python-json') return pythonJson(cleaned);
   if (profile === 'a2a-sdk' || profile === 'spec') {
     const p = profilePayload(card, profile);
     if (!p) throw new TrustError('ERR_CARD_MALFORMED', `the ${profile} profile cannot represent this card`);

@@ -99,6 +99,15 @@ export interface VerifyAgentCardOptions {
   /** Validation time for certificates; default now. */
   readonly at?: Date;
   readonly limits?: AgentCardLimits;
+  /**
+   * The canonical profiles a signature may be made over: exactly these are tried (default
+   * `['jcs-clean', 'a2a-sdk', 'spec']`; `python-json` only when listed), always in the order
+   * jcs-clean, a2a-sdk, spec, python-json. Unknown or repeated names are ERR_INPUT_INVALID.
+   *
+   * @example
+   * await verifyAgentCard(card, { keys, profiles: ['jcs-clean', 'a2a-sdk', 'spec', 'python-json'] })
+   */
+  readonly profiles?: readonly AgentCardProfile[];
 }
 
 export interface SignAgentCardOptions {
