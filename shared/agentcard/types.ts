@@ -125,6 +125,14 @@ export interface SignAgentCardOptions {
   readonly header?: Record<string, unknown>;
   /** Canonical form to sign; default `auto` (see docs/agentcard.md). */
   readonly profile?: AgentCardProfile | 'auto';
+  /**
+   * Sign for several verifiers at once: one signature per profile, same key and header (profiles
+   * whose payloads are the same text share one signature). Not together with `profile`.
+   *
+   * @example
+   * await signAgentCard(card, { privateKey, kid, profiles: ['a2a-sdk', 'jcs-clean'] })
+   */
+  readonly profiles?: readonly AgentCardProfile[];
 }
 
 /** Who signed, for a key-set signature whose key set is scoped to a SPIFFE ID (`spiffeId`). */
