@@ -90,12 +90,17 @@ const card = await signAgentCard(pyCard, { privateKey: kp.privateKey, kid: 'py-1
     epilogue: `if (!report.verified || report.profile !== 'python-json') throw new Error('expected a python-json verification: ' + JSON.stringify(report));`,
   },
   'docs/agentcard.md#3': {
+    prelude: `${CARD}\nconst { signAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
+const { privateKey } = await generateKeyPair('P-256');`,
+    epilogue: `if (both.signatures.length !== 1) throw new Error('a card inside the v1.0 schema: one payload, one signature');`,
+  },
+  'docs/agentcard.md#4': {
     prelude: `${CARD}\nconst { verifyAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
 const jwk = async (kid) => ({ ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid });
 const invoiceAgentJwk = await jwk('invoices-1');
 const partnerJwks = { keys: [await jwk('partner-1')] };`,
   },
-  'docs/agentcard.md#4': {
+  'docs/agentcard.md#5': {
     prelude: `${CARD}\nconst { verifyAgentCard, parseAgentCardKeySets, generateKeyPair } = await import('@root/shared/index.ts');
 const { readFile, writeFile } = await import('node:fs/promises');
 const pub = { ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid: 'k1' };
