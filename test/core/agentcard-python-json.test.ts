@@ -138,6 +138,13 @@ describe('verifyAgentCard({ profiles })', () => {
     expect(a.profile).toBe('jcs-clean'); // an ASCII card without numbers: the same text
   });
 
+  it('a signature remembered under python-json does not verify once the profile is not allowed (caches never change answers)', async () => {
+    const c = await pythonSigned();
+    expect((await verifyAgentCard(c, { keys: { keys: [jwk] }, profiles: ['python-json'] })).verified).toBe(true);
+    expect(await verifyAgentCard(c, { keys: { keys: [jwk] } })).toMatchObject({ verified: false, error: { code: 'ERR_JWS_SIGNATURE_INVALID' } });
+    expect((await verifyAgentCard(c, { keys: { keys: [jwk] }, profiles: ['jcs-clean', 'python-json'] })).profile).toBe('python-json');
+  });
+
   it('fields added after signing are caught under python-json too', async () => {
     const signed = await pythonSigned();
     const report = await verifyAgentCard({ ...signed, url: 'https://evil.example' }, { keys: { keys: [jwk] }, profiles: ['python-json'] });
