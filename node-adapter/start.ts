@@ -103,7 +103,7 @@ export async function prepareDevEnvironment(root: string, log: (line: string) =>
 
   await mkdir(at(SAMPLE_DIR), { recursive: true });
   await writeFile(at(DEV_FILES.card), JSON.stringify(SAMPLE_CARD, null, 2) + '\n');
-  cli(root, ['card', 'sign', DEV_FILES.card, '--cert', DEV_FILES.svidCert, '--key', DEV_FILES.svidKey, '-o', DEV_FILES.signed]);
+  cli(root, ['card', 'sign', DEV_FILES.card, '--cert', DEV_FILES.svidCert, '--key', DEV_FILES.svidKey, '--profile', 'a2a-sdk', '--profile', 'jcs-clean', '-o', DEV_FILES.signed]);
 
   // the tampered copy keeps the signature but changes a signed field, as an attacker would
   const signed = JSON.parse(await readFile(at(DEV_FILES.signed), 'utf8')) as Record<string, unknown>;

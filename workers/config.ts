@@ -6,7 +6,7 @@
 import { TrustError } from '../shared/errors.js';
 import { parseTrustDomain } from '../shared/spiffe/index.js';
 import { parseBundle, parseSpiffeBundle, serializeSpiffeBundle, type TrustBundle } from '../shared/bundle/index.js';
-import { parseAgentCardKeySets, type AgentCardKeySet } from '../shared/agentcard/index.js';
+import { AGENT_CARD_PROFILES, parseAgentCardKeySets, type AgentCardKeySet, type AgentCardProfile } from '../shared/agentcard/index.js';
 import type { RateLimitPolicy } from '../shared/store/index.js';
 import { decodePemBlocks, pkcs8KeyType } from '../shared/x509/index.js';
 import { MIN_SEAL_SECRET_BYTES } from '../shared/session/index.js';
@@ -22,6 +22,7 @@ export const CONFIG_VARIABLES = [
   'FETCH_TIMEOUT_MS',
   'JKU_ALLOWED_ORIGINS',
   'TRUSTED_KEYS',
+  'ALLOWED_PROFILES',
   'CORS_ALLOWED_ORIGINS',
   'RATE_LIMIT',
   'UPSTASH_REDIS_REST_URL',
@@ -58,6 +59,8 @@ export interface WorkerConfig {
   jkuAllowedOrigins: readonly string[] | undefined;
   /** `TRUSTED_KEYS` as key sets, each optionally scoped to the SPIFFE ID its keys vouch for. */
   trustedKeys: readonly AgentCardKeySet[] | undefined;
+  /** `ALLOWED_PROFILES`: the canonical profiles tried; undefined = the core's default (jcs-clean, a2a-sdk, spec). */
+  allowedProfiles: readonly AgentCardProfile[] | undefined;
   cors: CorsPolicy | undefined;
   rateLimit: RateLimitPolicy | undefined;
   upstash: { url: string; token: string } | undefined;
@@ -240,6 +243,25 @@ function trustedKeys(env: WorkerEnv): AgentCardKeySet[] | undefined {
   }
 }
 
+/**
+ * `ALLOWED_PROFILES`: a comma- or whitespace-separated list of canonical profiles, the exact set
+ * verification tries (`jcs-clean,a2a-sdk,spec,python-json` opts into python-json). Unknown or
+ * repeated names refuse the configuration.
+ */
+function allowedProfiles(env: WorkerEnv): AgentCardProfile[] | undefined {
+  const t = text(env, 'ALLOWED_PROFILES');
+  if (t === undefined) return undefined;
+  const out: AgentCardProfile[] = [];
+  for (const item of t.split(/[\s,]+/).filter(Boolean)) {
+    const p = AGENT_CARD_PROFILES.find((x) => x === item);
+    if (!p) throw bad('ALLOWED_PROFILES', `${JSON.stringify(item.slice(0, 40))} is not a profile (known: ${AGENT_CARD_PROFILES.join(', ')})`);
+    if (out.includes(p)) throw bad('ALLOWED_PROFILES', `${JSON.stringify(p)} is listed twice`);
+    out.push(p);
+  }
+  if (out.length === 0) throw bad('ALLOWED_PROFILES', 'lists no profile');
+  return out;
+}
+
 function upstash(env: WorkerEnv): { url: string; token: string } | undefined {
   const url = text(env, 'UPSTASH_REDIS_REST_URL');
   const token = text(env, 'UPSTASH_REDIS_REST_TOKEN');
@@ -348,6 +370,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
     fetchTimeoutMs: positiveInt(env, 'FETCH_TIMEOUT_MS', 10_000, 60_000),
     jkuAllowedOrigins: jku === '*' ? undefined : jku,
     trustedKeys: trustedKeys(env),
+    allowedProfiles: allowedProfiles(env),
     cors: cors === undefined ? undefined : cors === '*' ? { any: true } : { any: false, origins: new Set(cors) },
     rateLimit: rateLimit(env),
     upstash: upstash(env),

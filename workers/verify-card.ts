@@ -41,6 +41,7 @@ export function cardVerifier(
     const report = await verifyAgentCard(card, {
       bundles,
       ...(config.trustedKeys ? { keys: config.trustedKeys } : {}),
+      ...(config.allowedProfiles ? { profiles: config.allowedProfiles } : {}),
       ...(jku ? { jku } : {}),
       ...(policy.trustDomain !== undefined ? { trustDomain: policy.trustDomain } : {}),
       ...(policy.expectedId !== undefined ? { expectedId: policy.expectedId } : {}),

@@ -44,6 +44,7 @@ function formatSignature(
   row(`signature ${sig.index}`, status);
   const i = '  ';
   if (sig.alg !== undefined) row('alg', sig.alg, i);
+  if (sig.typ !== undefined && sig.typ !== 'JOSE') row('typ', sig.typ, i);
   if (sig.kid !== undefined) row('kid', sig.kid, i);
   if (sig.keySource !== undefined) row('key from', sig.keySource, i);
   if (sig.trustRoot !== undefined) row('trust root', sig.trustRoot, i);

@@ -1,4 +1,5 @@
 export { canonicalizeAgentCard } from './canonicalize.js';
+export { ALL_PROFILES as AGENT_CARD_PROFILES, PROFILES as DEFAULT_AGENT_CARD_PROFILES } from './lib/profiles.js';
 export { signAgentCard } from './sign.js';
 export { parseAgentCardKeySets, duplicateKid } from './key-sets.js';
 export { verifyAgentCard, DEFAULT_MAX_CARD_BYTES, DEFAULT_MAX_SIGNATURES, DEFAULT_MAX_X5C, DEFAULT_MAX_HEADER_BYTES } from './verify.js';

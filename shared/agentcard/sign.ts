@@ -7,7 +7,8 @@ import { importPublicKey, type JwsAlgorithm } from '../x509/import-public-key.js
 import type { Certificate } from '../x509/types.js';
 import { ASYMMETRIC, RSA_MAX_BITS, RSA_MIN_BITS, isAsymmetric, type AlgInfo } from './lib/algorithms.js';
 import { jwkThumbprint } from './lib/jwk.js';
-import { cleanCard, profilePayload, serialize, unsignedFields, type AgentCardProfile } from './lib/profiles.js';
+import { pythonJson } from './lib/python-json.js';
+import { ALL_PROFILES, cleanCard, isProfile, profilePayload, serialize, unsignedFields, type AgentCardProfile } from './lib/profiles.js';
 import type { AgentCardAlgorithm, SignAgentCardOptions } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -30,14 +31,17 @@ function isPlainObject(v: unknown): v is Obj {
  * "JOSE"`, `kid` (default: the key's RFC 7638 thumbprint), and optionally `jku` and `x5c` (the
  * certificate chain, leaf first, standard base64 DER, without a self-signed root). The payload is the
  * card's canonical form: `auto` picks the @a2a-js/sdk form when it covers every field of the card
- * (so the SDK verifies the result), else `jcs-clean` (docs/agentcard.md). With a certificate chain,
- * the key must belong to the leaf.
+ * (so the SDK verifies the result), else `jcs-clean` (docs/agentcard.md). With `profiles`, one
+ * signature per profile is appended (same key and header; profiles with the same payload text
+ * share one), so that verifiers of each form find theirs. With a certificate chain, the key must
+ * belong to the leaf.
  *
  * @example
  * const signed = await signAgentCard(card, { privateKey: svid.keys.privateKey, certificateChain: svid.pem })
  */
 export async function signAgentCard(card: unknown, options: SignAgentCardOptions): Promise<Obj> {
   if (typeof options !== 'object' || options === null) throw invalid('options are required');
+  profilesOf(options); // a bad profile list is refused before any work
   const cleaned = cleanCard(card); // a JSON object of JSON values, or ERR_CARD_MALFORMED
   const obj = card as Obj;
   const existing = obj['signatures'] ?? [];
@@ -67,30 +71,49 @@ export async function signAgentCard(card: unknown, options: SignAgentCardOptions
   if (chain) prot['x5c'] = chain.map((c) => b64Encode(c.der));
   const protectedB64 = b64urlEncode(utf8.encode(JSON.stringify(prot)));
 
-  const payload = payloadFor(obj, cleaned, options.profile ?? 'auto');
-  const input = utf8.encode(`${protectedB64}.${b64urlEncode(utf8.encode(payload))}`);
-  let signature: Uint8Array;
-  try {
-    // WebCrypto's ECDSA output is already the fixed-width R‖S that JWS wants (RFC 7518 §3.4)
-    signature = new Uint8Array(await subtle().sign(info.params, key, toArrayBuffer(input)));
-  } catch (err) {
-    throw new TrustError('ERR_KEY_UNSUPPORTED', `signAgentCard: the key cannot sign ${alg}`, { cause: err });
+  // one payload per profile; profiles whose payloads are the same text share one signature
+  const payloads = [...new Set(profilesOf(options).map((p) => payloadFor(obj, cleaned, p)))];
+  const entries: Obj[] = [];
+  for (const payload of payloads) {
+    const input = utf8.encode(`${protectedB64}.${b64urlEncode(utf8.encode(payload))}`);
+    let signature: Uint8Array;
+    try {
+      // WebCrypto's ECDSA output is already the fixed-width R‖S that JWS wants (RFC 7518 §3.4)
+      signature = new Uint8Array(await subtle().sign(info.params, key, toArrayBuffer(input)));
+    } catch (err) {
+      throw new TrustError('ERR_KEY_UNSUPPORTED', `signAgentCard: the key cannot sign ${alg}`, { cause: err });
+    }
+    if (chain) {
+      // a certificate for another key would produce a card nobody can verify: catch it here
+      const pub = await importPublicKey(chain[0]!, alg as JwsAlgorithm);
+      const ok = await subtle().verify(info.params, pub, toArrayBuffer(signature), toArrayBuffer(input));
+      if (!ok) throw invalid('the private key does not belong to the leaf certificate');
+    }
+    const entry: Obj = { protected: protectedB64, signature: b64urlEncode(signature) };
+    if (header) entry['header'] = header;
+    entries.push(entry);
   }
+  return { ...obj, signatures: [...existing, ...entries] };
+}
 
-  if (chain) {
-    // a certificate for another key would produce a card nobody can verify: catch it here
-    const pub = await importPublicKey(chain[0]!, alg as JwsAlgorithm);
-    const ok = await subtle().verify(info.params, pub, toArrayBuffer(signature), toArrayBuffer(input));
-    if (!ok) throw invalid('the private key does not belong to the leaf certificate');
+/** `profile` (default `auto`) or `profiles`, checked: one of them, known names, none twice. */
+function profilesOf(options: SignAgentCardOptions): Array<AgentCardProfile | 'auto'> {
+  const list = options.profiles;
+  if (list === undefined) return [options.profile ?? 'auto'];
+  if (options.profile !== undefined) throw invalid('pass profile or profiles, not both');
+  if (!Array.isArray(list) || list.length === 0) throw invalid(`profiles must be a non-empty array of ${ALL_PROFILES.join(', ')}`);
+  const seen = new Set<AgentCardProfile>();
+  for (const p of list as unknown[]) {
+    if (!isProfile(p)) throw invalid(`unknown profile ${JSON.stringify(typeof p === 'string' ? p.slice(0, 40) : p ?? null)} in profiles (known: ${ALL_PROFILES.join(', ')})`);
+    if (seen.has(p)) throw invalid(`profile ${JSON.stringify(p)} is listed twice`);
+    seen.add(p);
   }
-
-  const entry: Obj = { protected: protectedB64, signature: b64urlEncode(signature) };
-  if (header) entry['header'] = header;
-  return { ...obj, signatures: [...existing, entry] };
+  return [...seen];
 }
 
 function payloadFor(card: Obj, cleaned: Obj, profile: AgentCardProfile | 'auto'): string {
   if (profile === 'jcs-clean') return serialize(cleaned);
+  if (profile === 'python-json') return pythonJson(cleaned);
   if (profile === 'a2a-sdk' || profile === 'spec') {
     const p = profilePayload(card, profile);
     if (!p) throw new TrustError('ERR_CARD_MALFORMED', `the ${profile} profile cannot represent this card`);

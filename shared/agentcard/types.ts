@@ -99,6 +99,15 @@ export interface VerifyAgentCardOptions {
   /** Validation time for certificates; default now. */
   readonly at?: Date;
   readonly limits?: AgentCardLimits;
+  /**
+   * The canonical profiles a signature may be made over: exactly these are tried (default
+   * `['jcs-clean', 'a2a-sdk', 'spec']`; `python-json` only when listed), always in the order
+   * jcs-clean, a2a-sdk, spec, python-json. Unknown or repeated names are ERR_INPUT_INVALID.
+   *
+   * @example
+   * await verifyAgentCard(card, { keys, profiles: ['jcs-clean', 'a2a-sdk', 'spec', 'python-json'] })
+   */
+  readonly profiles?: readonly AgentCardProfile[];
 }
 
 export interface SignAgentCardOptions {
@@ -116,6 +125,14 @@ export interface SignAgentCardOptions {
   readonly header?: Record<string, unknown>;
   /** Canonical form to sign; default `auto` (see docs/agentcard.md). */
   readonly profile?: AgentCardProfile | 'auto';
+  /**
+   * Sign for several verifiers at once: one signature per profile, same key and header (profiles
+   * whose payloads are the same text share one signature). Not together with `profile`.
+   *
+   * @example
+   * await signAgentCard(card, { privateKey, kid, profiles: ['a2a-sdk', 'jcs-clean'] })
+   */
+  readonly profiles?: readonly AgentCardProfile[];
 }
 
 /** Who signed, for a key-set signature whose key set is scoped to a SPIFFE ID (`spiffeId`). */
@@ -136,6 +153,8 @@ export interface AgentCardSignatureReport {
   readonly index: number;
   readonly kid?: string;
   readonly alg?: string;
+  /** The protected header's `typ`, normalized (`application/jose`, `jose` → `JOSE`; `application/JWT`, `jwt` → `JWT`). */
+  readonly typ?: 'JOSE' | 'JWT';
   readonly status: 'valid' | 'invalid';
   readonly code?: ErrorCode;
   readonly message?: string;

@@ -20,7 +20,7 @@ import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } fr
 import { checkJwkFor, importJwk } from './lib/jwk.js';
 import { allowedOrigins, checkJku, jwksKeys, jwksText } from './lib/jku.js';
 import { CardPayloads } from './lib/payloads.js';
-import { PROFILES, type AgentCardProfile } from './lib/profiles.js';
+import { ALL_PROFILES, PROFILES, isProfile, type AgentCardProfile } from './lib/profiles.js';
 import { budget as sizeBudget, quotedBytes, spend, spendJson, type Budget } from './lib/size.js';
 import { signingInput } from './lib/b64.js';
 import type {
@@ -60,6 +60,8 @@ interface Config {
   readonly maxSignatures: number;
   readonly maxX5c: number;
   readonly maxHeaderBytes: number;
+  /** The canonical profiles tried, in the fixed order of ALL_PROFILES. */
+  readonly profiles: readonly AgentCardProfile[];
 }
 
 interface ScopedKeySet {
@@ -81,7 +83,7 @@ interface Outcome {
   readonly binding: AgentCardBinding;
 }
 
-const OPTION_NAMES = new Set(['bundles', 'keys', 'symmetricKeys', 'jku', 'trustDomain', 'expectedId', 'match', 'mode', 'at', 'limits']);
+const OPTION_NAMES = new Set(['bundles', 'keys', 'symmetricKeys', 'jku', 'trustDomain', 'expectedId', 'match', 'mode', 'at', 'limits', 'profiles']);
 const LIMIT_NAMES = new Set(['maxCardBytes', 'maxSignatures', 'maxX5c', 'maxHeaderBytes']);
 const JKU_NAMES = new Set(['allowedOrigins', 'fetch', 'timeoutMs', 'cache', 'maxBytes', 'ttlSeconds']);
 
@@ -201,6 +203,22 @@ function keySet(value: unknown, name: string, scoped: boolean): ScopedKeySet {
   return { keys: keys as AgentCardJwk[], id };
 }
 
+/**
+ * The `profiles` option: the exact set of profiles tried (default jcs-clean, a2a-sdk, spec), always
+ * in the order of ALL_PROFILES so that the report does not depend on how the list was written.
+ */
+function profileList(value: unknown): readonly AgentCardProfile[] {
+  if (value === undefined) return PROFILES;
+  if (!Array.isArray(value) || value.length === 0) throw invalidOption(`profiles must be a non-empty array of ${ALL_PROFILES.join(', ')}`);
+  const seen = new Set<AgentCardProfile>();
+  for (const p of value as unknown[]) {
+    if (!isProfile(p)) throw invalidOption(`unknown profile ${JSON.stringify(typeof p === 'string' ? p.slice(0, 40) : p ?? null)} (known: ${ALL_PROFILES.join(', ')})`);
+    if (seen.has(p)) throw invalidOption(`profile ${JSON.stringify(p)} is listed twice`);
+    seen.add(p);
+  }
+  return ALL_PROFILES.filter((p) => seen.has(p));
+}
+
 function keySets(value: unknown): ScopedKeySet[] | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.map((v, i) => keySet(v, `keys[${i}]`, true));
@@ -261,6 +279,7 @@ function configure(options: VerifyAgentCardOptions): Config {
     maxSignatures: positiveInt(limits.maxSignatures, 'limits.maxSignatures', DEFAULT_MAX_SIGNATURES),
     maxX5c: positiveInt(limits.maxX5c, 'limits.maxX5c', DEFAULT_MAX_X5C),
     maxHeaderBytes: positiveInt(limits.maxHeaderBytes, 'limits.maxHeaderBytes', DEFAULT_MAX_HEADER_BYTES),
+    profiles: profileList(options.profiles),
   };
 }
 
@@ -343,6 +362,7 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     const h = parseProtectedHeader(entry.protected, cfg.maxHeaderBytes, cfg.maxX5c);
     if (h.kid !== undefined) report.kid = h.kid;
     report.alg = h.alg;
+    report.typ = h.typ;
     if (entry.header) checkUnprotectedHeader(entry.header, entry.protected, cfg.maxHeaderBytes);
     const info = algorithm(h.alg, cfg);
     const signature = b64urlDecode(entry.signature, 'ERR_JWS_MALFORMED');
@@ -355,7 +375,7 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     // The signature check goes first: with a remembered key its crypto starts right here, and the
     // chain validation (pure computation when warm) runs while it is in flight. Nothing from the
     // signature counts unless the chain verified: a chain error is the one reported.
-    const checked = checkSignature(entry, resolved, info, signature, h, payloads, early);
+    const checked = checkSignature(entry, resolved, info, signature, h, payloads, early, cfg.profiles);
     let svid: VerifiedX509Svid | undefined;
     if (resolved.chain) {
       let c: VerifiedX509Svid | Promise<VerifiedX509Svid>;
@@ -439,6 +459,7 @@ async function checkSignature(
   h: ProtectedHeader,
   payloads: CardPayloads,
   early: Early | undefined,
+  profiles: readonly AgentCardProfile[],
 ): Promise<{ profile: AgentCardProfile; key: number }> {
   let firstError: unknown;
   for (let index = 0; index < resolved.keys.length; index++) {
@@ -455,12 +476,12 @@ async function checkSignature(
     if (info.sigLen !== undefined && signature.length !== info.sigLen) {
       throw new TrustError('ERR_JWS_SIGNATURE_INVALID', `jws: a ${h.alg} signature is ${info.sigLen} bytes, not ${signature.length}`);
     }
-    const earlyProfile = early ? earlyApplies(early.remembered, key, payloads) : undefined;
+    const earlyProfile = early ? earlyApplies(early.remembered, key, payloads, profiles) : undefined;
     if (earlyProfile) {
       // the same bytes under the key this configuration vouches for now: the early check is this check
       if (await early!.result.catch(() => false)) return { profile: earlyProfile, key: index };
     }
-    const profile = await verifyOverProfiles(entry, info, key, signature, h.ascii, payloads);
+    const profile = await verifyOverProfiles(entry, info, key, signature, h.ascii, payloads, profiles);
     if (profile) return { profile, key: index };
     firstError ??= new TrustError('ERR_JWS_SIGNATURE_INVALID', 'jws: the signature does not match the card');
   }
@@ -515,14 +536,14 @@ function startEarly(entry: Entry): Early | undefined {
 
 /**
  * The profile the early check stands for, or undefined when it does not apply. That is the profile
- * verifyOverProfiles would report: the first, in PROFILES order, whose payload is the remembered
+ * verifyOverProfiles would report: the first of the configured profiles whose payload is the remembered
  * text. Not simply the remembered profile: that is the one which matched the card seen last (a
  * variant may have matched under a later profile), and a cache may make a report faster, never
  * different (the report must not depend on what was verified before).
  */
-function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): AgentCardProfile | undefined {
+function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads, profiles: readonly AgentCardProfile[]): AgentCardProfile | undefined {
   if (key !== r.key) return undefined;
-  for (const profile of PROFILES) {
+  for (const profile of profiles) {
     if (payloads.get(profile)?.text === r.text) return profile;
     if (profile === r.profile) return undefined;
   }
@@ -531,11 +552,12 @@ function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads): Ag
 
 function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
   // stable member order in JSON output
-  const { index, kid, alg, status, code, message, keySource, trustRoot, signer, profile } = r;
+  const { index, kid, alg, typ, status, code, message, keySource, trustRoot, signer, profile } = r;
   return {
     index,
     ...(kid === undefined ? {} : { kid }),
     ...(alg === undefined ? {} : { alg }),
+    ...(typ === undefined ? {} : { typ }),
     status,
     ...(code === undefined ? {} : { code }),
     ...(message === undefined ? {} : { message }),
@@ -698,9 +720,10 @@ async function verifyOverProfiles(
   signature: Uint8Array,
   protectedAscii: Uint8Array,
   payloads: CardPayloads,
+  profiles: readonly AgentCardProfile[],
 ): Promise<AgentCardProfile | undefined> {
   const tried = new Set<string>();
-  for (const profile of PROFILES) {
+  for (const profile of profiles) {
     const p = payloads.get(profile);
     if (!p || tried.has(p.text)) continue;
     tried.add(p.text);

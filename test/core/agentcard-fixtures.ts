@@ -50,9 +50,10 @@ export async function rawEntry(
   header: Record<string, unknown>,
   key: CryptoKey,
   params: AlgorithmIdentifier | EcdsaParams | RsaPssParams,
+  payloadText: string = canonicalizeAgentCard(c),
 ): Promise<{ protected: string; signature: string }> {
   const prot = enc(header);
-  const payload = b64urlEncode(new TextEncoder().encode(canonicalizeAgentCard(c)));
+  const payload = b64urlEncode(new TextEncoder().encode(payloadText));
   const sig = new Uint8Array(await getCrypto().subtle.sign(params, key, new TextEncoder().encode(`${prot}.${payload}`)));
   return { protected: prot, signature: b64urlEncode(sig) };
 }

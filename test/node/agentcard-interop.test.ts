@@ -116,6 +116,60 @@ describe('cardtrust signs, @a2a-js/sdk verifies', () => {
   });
 });
 
+// Signing for several verifiers: a v0.3-shaped card (url, protocolVersion, … outside the v1.0
+// schema) signed for a2a-sdk and jcs-clean verifies in the SDK (over its own form) and in cardtrust
+// (which needs the whole card covered); a v1.0-shaped card has one payload for both, so one signature.
+describe('multi-profile signing: both verifiers accept the card', () => {
+  const V03 = { ...card(), url: 'https://agent-a.example.org/a2a', protocolVersion: '0.3.0', preferredTransport: 'JSONRPC', additionalInterfaces: [{ url: 'https://agent-a.example.org/a2a', transport: 'JSONRPC' }] };
+  // [name, card, signatures made, profile of the deciding signature]
+  const SHAPES: Array<[string, Record<string, unknown>, number, string]> = [
+    ['a v0.3-shaped card', V03, 2, 'jcs-clean'],
+    ['a v1.0-shaped card', card(), 1, 'jcs-clean'],
+    // the SDK drops `false` defaults, which count as absent: its signature covers the card already
+    ['a v1.0-shaped card with implicit defaults', SCHEMA_CARDS[1]![1], 2, 'a2a-sdk'],
+  ];
+
+  it.each(SHAPES)('cardtrust signs %s for a2a-sdk and jcs-clean; the SDK and cardtrust verify it', async (_name, c, count, decider) => {
+    const keys = await testKeyPair('P-256');
+    const signed = await signAgentCard(c, { privateKey: keys.privateKey, kid: 'multi', profiles: ['a2a-sdk', 'jcs-clean'] });
+    const sigs = signed['signatures'] as Array<{ protected: string }>;
+    expect(sigs).toHaveLength(count);
+    expect(new Set(sigs.map((x) => x.protected)).size).toBe(1); // one header for all
+    await verifyAgentCardSignature(async () => keys.publicKey)(signed as unknown as AgentCard);
+    const report = await verifyAgentCard(signed, { keys: { keys: [await publicJwk(keys.publicKey, 'multi')] } });
+    expect(report).toMatchObject({ verified: true, profile: decider });
+    expect(report.unsignedFields).toBeUndefined();
+    if (count === 2) expect(report.signatures.map((x) => [x.status, x.profile])).toEqual([['valid', 'a2a-sdk'], ['valid', 'jcs-clean']]);
+    // signed for a2a-sdk alone, the v0.3 card is not verified by cardtrust as a whole
+    if (c === V03) {
+      const sdkOnly = await signAgentCard(c, { privateKey: keys.privateKey, kid: 'multi', profile: 'a2a-sdk' });
+      expect(await verifyAgentCard(sdkOnly, { keys: { keys: [await publicJwk(keys.publicKey, 'multi')] } })).toMatchObject({ verified: false, error: { code: 'ERR_CARD_UNSIGNED_FIELDS' } });
+    }
+  });
+
+  it.each(SHAPES)('the SDK signs %s, cardtrust adds a jcs-clean signature; both verify it', async (_name, c) => {
+    const sdkKeys = await testKeyPair('P-256');
+    const ours = await testKeyPair('P-256');
+    const bySdk = await generateAgentCardSignature(sdkKeys.privateKey, { alg: 'ES256', kid: 'sdk', typ: 'JOSE' })(structuredClone(c) as unknown as AgentCard);
+    const both = await signAgentCard(bySdk, { privateKey: ours.privateKey, kid: 'ours', profiles: ['jcs-clean'] });
+    const keySet = { keys: [await publicJwk(sdkKeys.publicKey, 'sdk'), await publicJwk(ours.publicKey, 'ours')] };
+    const report = await verifyAgentCard(both, { keys: keySet });
+    expect(report.verified).toBe(true);
+    expect(report.signatures.map((x) => x.status)).toEqual(['valid', 'valid']);
+    await verifyAgentCardSignature(async (kid) => (kid === 'sdk' ? sdkKeys.publicKey : ours.publicKey))(both as unknown as AgentCard);
+  });
+
+  it.each([
+    ['profile and profiles together', { profile: 'jcs-clean', profiles: ['a2a-sdk'] }],
+    ['an empty list', { profiles: [] }],
+    ['an unknown name', { profiles: ['a2a-sdk', 'auto'] }],
+    ['a name twice', { profiles: ['a2a-sdk', 'a2a-sdk'] }],
+  ])('%s → ERR_INPUT_INVALID', async (_name, extra) => {
+    const keys = await testKeyPair('P-256');
+    await expect(signAgentCard(card(), { privateKey: keys.privateKey, kid: 'k', ...(extra as object) })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+});
+
 describe('jose flattenedVerify accepts cardtrust signatures over the re-derived payload', () => {
   it.each(ALGS)('%s', async (alg, keyAlg) => {
     const keys = await testKeyPair(keyAlg);

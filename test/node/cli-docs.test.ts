@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { verifyAgentCardSignature, type AgentCard } from '@a2a-js/sdk';
 import { BIN, runProcess } from '../support/cli.js';
+import { importPublicKey, parseCertificates } from '../../shared/x509/index.js';
+
 
 const DOC = fileURLToPath(new URL('../../docs/cli.md', import.meta.url));
 
@@ -44,6 +47,12 @@ it('the example session in docs/cli.md runs as written, twice in the same folder
     expect(run.stdout).toMatch(/^ +trust root +keyset:\S+$/m);
     expect(run.stdout.match(/^exit 1$/gm)).toHaveLength(2);
     expect(run.stderr).toMatch(/^cardtrust: ERR_JWS_SIGNATURE_INVALID: /m);
+    // the tutorial's card, signed for a2a-sdk and jcs-clean, verifies in @a2a-js/sdk too
+    const signed = JSON.parse(await readFile(join(dir, '.cardtrust/tutorial/card.signed.json'), 'utf8'));
+    expect(signed.signatures).toHaveLength(2);
+    const leaf = parseCertificates(await readFile(join(dir, '.cardtrust/tutorial/svids/agent/a/svid.pem'), 'utf8'))[0]!;
+    const key = await importPublicKey(leaf, 'ES256');
+    await verifyAgentCardSignature(async () => key)(signed as AgentCard);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -82,12 +82,25 @@ const bundles = new BundleSet([new TrustBundle('example.org', { x509Authorities:
     epilogue: `if (!report.verified) throw new Error('the card did not verify: ' + JSON.stringify(report.error));`,
   },
   'docs/agentcard.md#2': {
+    prelude: `const { verifyAgentCard, signAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
+const kp = await generateKeyPair('P-256');
+const keys = { keys: [{ ...(await crypto.subtle.exportKey('jwk', kp.publicKey)), kid: 'py-1' }] };
+const pyCard = { name: 'Agent \\u00c4', version: '1.0.0', capabilities: { extensions: [{ uri: 'urn:x', params: { level: 2 } }] } };
+const card = await signAgentCard(pyCard, { privateKey: kp.privateKey, kid: 'py-1', profile: 'python-json' });`,
+    epilogue: `if (!report.verified || report.profile !== 'python-json') throw new Error('expected a python-json verification: ' + JSON.stringify(report));`,
+  },
+  'docs/agentcard.md#3': {
+    prelude: `${CARD}\nconst { signAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
+const { privateKey } = await generateKeyPair('P-256');`,
+    epilogue: `if (both.signatures.length !== 1) throw new Error('a card inside the v1.0 schema: one payload, one signature');`,
+  },
+  'docs/agentcard.md#4': {
     prelude: `${CARD}\nconst { verifyAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
 const jwk = async (kid) => ({ ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid });
 const invoiceAgentJwk = await jwk('invoices-1');
 const partnerJwks = { keys: [await jwk('partner-1')] };`,
   },
-  'docs/agentcard.md#3': {
+  'docs/agentcard.md#5': {
     prelude: `${CARD}\nconst { verifyAgentCard, parseAgentCardKeySets, generateKeyPair } = await import('@root/shared/index.ts');
 const { readFile, writeFile } = await import('node:fs/promises');
 const pub = { ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid: 'k1' };

@@ -162,6 +162,21 @@ describe('POST /v1/agent-cards/verify', () => {
     expect((await verify(unknownKid, noDefaultTd)).report.signatures[0]).toMatchObject({ status: 'invalid', code: 'ERR_JWS_KEY_NOT_FOUND' });
   });
 
+  // python-json is opt-in: ALLOWED_PROFILES is the exact set of profiles the worker tries
+  it('ALLOWED_PROFILES: a python-json signature verifies only when the profile is allowed', async () => {
+    const { DEFAULT_TRUST_DOMAIN: _, ...noDefaultTd } = env;
+    const card = await signAgentCard({ ...CARD, name: 'Météo', capabilities: { streaming: true, extensions: [{ uri: 'urn:x', params: { level: 2 } }] } }, { privateKey: pinned.privateKey, kid: 'pinned-1', profile: 'python-json' });
+    const without = await verify(card, noDefaultTd);
+    expect(without.report).toMatchObject({ verified: false, error: { code: 'ERR_JWS_SIGNATURE_INVALID' } });
+    const allowed = await verify(card, { ...noDefaultTd, ALLOWED_PROFILES: 'jcs-clean,a2a-sdk,spec,python-json' });
+    expect(allowed.report).toMatchObject({ verified: true, profile: 'python-json' });
+    const only = await verify(await signAgentCard(CARD, { privateKey: pinned.privateKey, kid: 'pinned-1', profile: 'jcs-clean' }), { ...noDefaultTd, ALLOWED_PROFILES: 'python-json' });
+    expect(only.report.verified).toBe(true); // an ASCII card without numbers: the python-json text is the jcs-clean text
+    const bad = await verify(card, { ...noDefaultTd, ALLOWED_PROFILES: 'python' });
+    expect(bad.status).toBe(500);
+    expect(bad.report.error).toMatchObject({ code: 'ERR_CONFIG_INVALID' });
+  });
+
   describe('TRUSTED_KEYS scoped to a SPIFFE ID (DEFAULT_TRUST_DOMAIN=example.org)', () => {
     const kidCard = (kid = 'pinned-1') => signAgentCard(CARD, { privateKey: pinned.privateKey, kid });
     const scoped = (spiffeId: string): Record<string, string> => ({ ...env, TRUSTED_KEYS: JSON.stringify({ keys: [pinnedJwk], spiffeId }) });

@@ -39,6 +39,7 @@ describe('parseWorkerConfig: defaults', () => {
     expect(c.fetchTimeoutMs).toBe(10_000);
     expect(c.jkuAllowedOrigins).toBeUndefined();
     expect(c.trustedKeys).toBeUndefined();
+    expect(c.allowedProfiles).toBeUndefined();
     expect(c.cors).toBeUndefined();
     expect(c.rateLimit).toBeUndefined();
     expect(c.upstash).toBeUndefined();
@@ -74,6 +75,8 @@ describe('parseWorkerConfig: valid values', () => {
     [{ RATE_LIMIT: '100/10s' }, { rateLimit: { limit: 100, windowMs: 10_000 } }],
     [{ RATE_LIMIT: '1000/1h' }, { rateLimit: { limit: 1000, windowMs: 3_600_000 } }],
     [{ RATE_LIMIT: '5/m' }, { rateLimit: { limit: 5, windowMs: 60_000 } }],
+    [{ ALLOWED_PROFILES: 'jcs-clean, a2a-sdk spec,python-json' }, { allowedProfiles: ['jcs-clean', 'a2a-sdk', 'spec', 'python-json'] }],
+    [{ ALLOWED_PROFILES: 'python-json' }, { allowedProfiles: ['python-json'] }],
     [{ JKU_ALLOWED_ORIGINS: 'https://keys.example, https://keys2.example:8443' }, { jkuAllowedOrigins: ['https://keys.example', 'https://keys2.example:8443'] }],
     [{ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io/', UPSTASH_REDIS_REST_TOKEN: 'tok' }, { upstash: { url: 'https://eu1.upstash.io', token: 'tok' } }],
     [{ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', UPSTASH_REDIS_REST_TOKEN: 'tok' }, { upstash: { url: 'http://127.0.0.1:8079', token: 'tok' } }],
@@ -134,6 +137,12 @@ describe('parseWorkerConfig: invalid values name the variable', () => {
     ['FETCH_TIMEOUT_MS', { FETCH_TIMEOUT_MS: '600000' }],
     ['JKU_ALLOWED_ORIGINS', { JKU_ALLOWED_ORIGINS: 'http://keys.example' }],
     ['JKU_ALLOWED_ORIGINS', { JKU_ALLOWED_ORIGINS: '*' }],
+    ['ALLOWED_PROFILES', { ALLOWED_PROFILES: 'python' }],
+    ['ALLOWED_PROFILES', { ALLOWED_PROFILES: 'jcs-clean,JCS-CLEAN' }],
+    ['ALLOWED_PROFILES', { ALLOWED_PROFILES: 'jcs-clean,jcs-clean' }],
+    ['ALLOWED_PROFILES', { ALLOWED_PROFILES: ' , ' }],
+    ['ALLOWED_PROFILES', { ALLOWED_PROFILES: 42 }],
+    ['ALLOWED_PROFILES', { ALLOWED_PROFILES: ['python-json'] }],
     ['TRUSTED_KEYS', { TRUSTED_KEYS: 'nope' }],
     ['TRUSTED_KEYS', { TRUSTED_KEYS: '{"keys": []}' }],
     ['TRUSTED_KEYS', { TRUSTED_KEYS: JSON.stringify({ keys: [{ ...ecKey, d: 'private' }] }) }],

@@ -7,6 +7,7 @@ import { asInput, EXIT_OK, usageError, type ExitCode } from '../errors.js';
 import { PUBLIC_FILE_MODE, readTextFile, writeFileAtomic } from '../files.js';
 import { displayPath, isoTime } from '../format.js';
 import { parseJsonObject } from '../json.js';
+import { profileFlags } from '../profiles.js';
 import { importPrivateKey, importPrivateKeyFor, publicJwk } from '../keys.js';
 import { resolve } from 'node:path';
 
@@ -28,6 +29,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
   const out = optionalString(values, 'out');
   const jwksPath = optionalString(values, 'jwks');
   const alg = parseAlgorithm(optionalString(values, 'alg'));
+  const profiles = profileFlags(values);
   if (jku !== undefined && !isHttpsUrl(jku)) throw usageError(`--jku must be an https:// URL`);
 
   const at = (p: string) => resolve(io.cwd, p);
@@ -51,6 +53,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
       ...(alg === undefined ? {} : { alg }),
       ...(kid === undefined ? {} : { kid }),
       ...(jku === undefined ? {} : { jku }),
+      ...(profiles === undefined ? {} : { profiles }),
     });
   } catch (err) {
     // the key type decides the algorithm: say which flag asked for another one
@@ -76,7 +79,9 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
     await writeFileAtomic(at(out), text, PUBLIC_FILE_MODE, out);
     const leaf = signer.chain?.[0];
     const by = leaf ? `as ${leaf.subjectAltName.uri[0] ?? leaf.subject.text}` : `with kid ${header.kid}`;
-    io.stdout(`signed ${cardPath} ${by}: ${displayPath(io.cwd, at(out))} (signature ${sigs.length - 1})\n`);
+    const added = sigs.length - ((card['signatures'] as unknown[] | undefined)?.length ?? 0);
+    const which = added === 1 ? `signature ${sigs.length - 1}` : `signatures ${sigs.length - added}..${sigs.length - 1}`;
+    io.stdout(`signed ${cardPath} ${by}: ${displayPath(io.cwd, at(out))} (${which})\n`);
     if (jwksPath !== undefined) io.stdout(`public key set: ${displayPath(io.cwd, at(jwksPath))}\n`);
   }
   return EXIT_OK;

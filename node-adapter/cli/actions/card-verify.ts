@@ -8,6 +8,7 @@ import { asInput, EXIT_FAILED, EXIT_OK, usageError, type ExitCode } from '../err
 import { readTextFile } from '../files.js';
 import { parseJsonObject } from '../json.js';
 import { loadKeySets } from '../key-sets.js';
+import { profileFlags } from '../profiles.js';
 import { formatReport } from '../report.js';
 import { parseTime } from '../time.js';
 
@@ -23,6 +24,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
   const expectedId = idFlag === undefined ? undefined : await asInput('--expect-id', () => parseSpiffeId(idFlag));
   const mode = values['audit'] === true ? 'audit' : 'strict';
   const at = parseTime(optionalString(values, 'at'));
+  const profiles = profileFlags(values);
 
   const cardText = await readTextFile(resolve(io.cwd, cardPath), 'card', cardPath);
   const card = await asInput(cardPath, () => parseJsonObject(cardText));
@@ -47,6 +49,7 @@ export async function run({ values, positionals }: ParsedArgs, io: CliIo): Promi
       ...(bindTo ? { trustDomain: bindTo.name } : {}),
       ...(expectedId ? { expectedId: expectedId.toString() } : {}),
       ...(at ? { at } : {}),
+      ...(profiles ? { profiles } : {}),
     });
   } catch (err) {
     // a card that cannot be evaluated at all (malformed signatures, too large) is not verified

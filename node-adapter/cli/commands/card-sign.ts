@@ -12,11 +12,13 @@ export const cardSign: Command = {
     kid: { type: 'string' },
     jwks: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    profile: { type: 'string', multiple: true },
   },
   positionals: { min: 1, max: 1 },
   help: `Usage: cardtrust card sign <card.json> [--cert <svid.pem>] --key <key.pem>
                            [--alg <alg>] [--kid <kid>] [--jku <url>]
-                           [--jwks <jwks.json>] [-o <out.json>]
+                           [--jwks <jwks.json>] [--profile <profile>…]
+                           [-o <out.json>]
 
 Adds a JWS signature (A2A AgentCard signature, detached payload: the card's
 canonical form) to the card; existing signatures are kept. The protected header
@@ -42,12 +44,19 @@ Options:
   --jwks <file>     also write the signer's public key as a JWK Set with the kid
                     and alg of the signature, for card verify --keys (replaced
                     if it exists)
+  --profile <p>     the canonical form to sign: jcs-clean, a2a-sdk, spec or
+                    python-json (default: a2a-sdk when it covers the whole card,
+                    else jcs-clean). Repeat to sign for several verifiers: one
+                    signature per profile, same key and header (profiles with
+                    the same payload share one); --profile a2a-sdk --profile
+                    jcs-clean makes a card @a2a-js/sdk and cardtrust both verify
   -o, --out <file>  write the signed card here (default: stdout)
   -h, --help        show this help
 
 Examples:
   cardtrust card sign card.json --cert svid.pem --key svid_key.pem -o card.signed.json
   cardtrust card sign card.json --key agent_key.pem --jwks agent.jwks.json -o card.signed.json
+  cardtrust card sign card.json --cert svid.pem --key svid_key.pem --profile a2a-sdk --profile jcs-clean -o card.signed.json
   cardtrust card verify card.signed.json --keys agent.jwks.json
 `,
   run: (args, io) => import('../actions/card-sign.js').then((m) => m.run(args, io)),

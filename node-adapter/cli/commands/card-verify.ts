@@ -12,11 +12,13 @@ export const cardVerify: Command = {
     audit: { type: 'boolean' },
     json: { type: 'boolean' },
     at: { type: 'string' },
+    profile: { type: 'string', multiple: true },
   },
   positionals: { min: 1, max: 1 },
   help: `Usage: cardtrust card verify <signed.json> [--bundle <bundle>…] [--keys <jwks.json>…]
                              [--trust-domain <td>] [--expect-id <spiffe-id>]
                              [--audit] [--json] [--at <time>]
+                             [--profile <profile>…]
 
 Verifies each signature of the card: an x5c chain against the trust bundle of
 the signer's trust domain (X509-SVID rules), or a kid against the pinned keys
@@ -47,11 +49,18 @@ Options:
   --audit                report an unbound signer without failing (audit mode)
   --json                 print the report as JSON
   --at <time>            verify as of this ISO 8601 time (default: now)
+  --profile <profile>    a canonical payload profile a signature may be made
+                         over: jcs-clean, a2a-sdk, spec or python-json; repeat
+                         for several. The profiles given are exactly the ones
+                         tried (default: jcs-clean, a2a-sdk and spec; python-json,
+                         for cards signed by a2a-python's json.dumps, only when
+                         named)
   -h, --help             show this help
 
 Examples:
   cardtrust card verify card.signed.json --bundle .cardtrust/bundle.spiffe.json
   cardtrust card verify card.signed.json --keys agent-a.jwks.json --trust-domain example.org
+  cardtrust card verify py.signed.json --keys py.jwks.json --profile jcs-clean --profile python-json
 `,
   run: (args, io) => import('../actions/card-verify.js').then((m) => m.run(args, io)),
 };

@@ -14,7 +14,8 @@ export interface ProtectedHeader {
   /** The header as sent (its base64url text) in ASCII bytes: the first half of the signing input. */
   readonly ascii: Uint8Array;
   readonly alg: string;
-  readonly typ: string;
+  /** The `typ` seen, normalized: `JOSE` (the A2A spec's value) or `JWT` (PyJWT's default). */
+  readonly typ: 'JOSE' | 'JWT';
   readonly kid?: string;
   readonly jku?: string;
   /** The parsed `x5c` certificates, leaf first, in the order given. */
@@ -103,11 +104,10 @@ function decode(b64: string, maxHeaderBytes: number, maxX5c: number): ProtectedH
   if (h['b64'] !== undefined && h['b64'] !== true) throw bad('unencoded payloads ("b64": false) are not supported');
 
   // RFC 7515 §4.1.9 typ: media type, case-insensitive, "application/" may be omitted. The A2A
-  // spec asks for "JOSE"; a missing or different typ could be a JWS made for another purpose.
-  const typ = h['typ'];
-  if (typeof typ !== 'string') throw new TrustError('ERR_JWS_TYP_INVALID', 'jws: protected header has no "typ" (expected "JOSE")');
-  const t = typ.toLowerCase();
-  if (t !== 'jose' && t !== 'application/jose') throw new TrustError('ERR_JWS_TYP_INVALID', `jws: "typ" is ${JSON.stringify(typ.slice(0, 40))}, expected "JOSE"`);
+  // spec asks for "JOSE"; PyJWT writes "JWT" unless told otherwise, and both name a compact or
+  // JSON JWS. A missing or different typ could be a JWS made for another purpose (what is signed
+  // is still the card's canonical form, which no other kind of token has as its payload).
+  const typ = typValue(h['typ']);
 
   const kid = h['kid'];
   if (kid !== undefined && (typeof kid !== 'string' || kid === '')) throw bad('"kid" must be a non-empty string');
@@ -135,6 +135,24 @@ function decode(b64: string, maxHeaderBytes: number, maxX5c: number): ProtectedH
     ...(jku === undefined ? {} : { jku: jku as string }),
     ...(x5c === undefined ? {} : { x5c: Object.freeze(x5c) }),
   });
+}
+
+/**
+ * The normalized `typ`: `JOSE` for `JOSE`/`application/jose`, `JWT` for `JWT`/`application/jwt`,
+ * compared case-insensitively (RFC 7515 §4.1.9, RFC 2045 media types); anything else, a missing or
+ * a non-string `typ` is ERR_JWS_TYP_INVALID.
+ */
+export function typValue(typ: unknown): 'JOSE' | 'JWT' {
+  if (typeof typ !== 'string') {
+    throw new TrustError('ERR_JWS_TYP_INVALID', typ === undefined ? 'jws: protected header has no "typ" (expected "JOSE" or "JWT")' : 'jws: "typ" must be a string ("JOSE" or "JWT")');
+  }
+  // ASCII case folding only: a media type is ASCII (RFC 2045), and Unicode folding would let a
+  // non-ASCII look-alike (the Kelvin sign folds to "k") pass
+  const t = typ.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const short = t.startsWith('application/') ? t.slice('application/'.length) : t;
+  if (short === 'jose') return 'JOSE';
+  if (short === 'jwt') return 'JWT';
+  throw new TrustError('ERR_JWS_TYP_INVALID', `jws: "typ" is ${JSON.stringify(typ.slice(0, 40))}, expected "JOSE" or "JWT"`);
 }
 
 /** Checks the unprotected header: a JSON object within the size limit, disjoint from the protected one. */

@@ -4,7 +4,7 @@ import { subtle } from '../../crypto.js';
 import { LruCache } from '../../lib/cache.js';
 import { toArrayBuffer, toHex, utf8 } from '../../lib/encoding.js';
 import { b64urlBytes } from './b64.js';
-import { cleanCanonical, cleanCard, profilePayload, serialize, unsignedFields, type AgentCardProfile, type Budget } from './profiles.js';
+import { cleanCanonical, cleanCard, profilePayload, profileText, unsignedFields, type AgentCardProfile, type Budget } from './profiles.js';
 
 type Obj = Record<string, unknown>;
 
@@ -99,7 +99,7 @@ export class CardPayloads {
       const object = profilePayload(this.#card, profile);
       if (!object) return null;
       this.#objects.set(profile, object);
-      return payload(profile, serialize(object));
+      return payload(profile, profileText(object, profile));
     } catch (err) {
       if (err instanceof TrustError) return null; // this profile cannot encode the card: not a candidate
       throw err;

@@ -6,16 +6,24 @@
 import { TrustError } from '../../errors.js';
 import { canonicalizeJson } from '../../jcs/index.js';
 import { number, quote } from '../../jcs/lib/scalars.js';
+import { pythonJson } from './python-json.js';
 import { AgentCardSchema, type Field, type Message } from './schema.js';
 import { quotedBytes, spend, type Budget } from './size.js';
 
 export type { Budget } from './size.js';
 
 /** A canonical payload profile (see docs/agentcard.md#profiles). */
-export type AgentCardProfile = 'jcs-clean' | 'a2a-sdk' | 'spec';
+export type AgentCardProfile = 'jcs-clean' | 'a2a-sdk' | 'spec' | 'python-json';
 
-/** Verification tries the profiles in this order; identical payloads are tried once. */
+/** Every profile, in the order verification tries them; identical payloads are tried once. */
+export const ALL_PROFILES: readonly AgentCardProfile[] = ['jcs-clean', 'a2a-sdk', 'spec', 'python-json'];
+
+/** The profiles verification tries when the caller does not choose (python-json is opt-in). */
 export const PROFILES: readonly AgentCardProfile[] = ['jcs-clean', 'a2a-sdk', 'spec'];
+
+export function isProfile(v: unknown): v is AgentCardProfile {
+  return typeof v === 'string' && (ALL_PROFILES as readonly string[]).includes(v);
+}
 
 export const MAX_DEPTH = 100;
 
@@ -192,6 +200,11 @@ export function serialize(payload: Obj): string {
   return canonicalizeJson(payload, { maxDepth: MAX_DEPTH + 1, code: 'ERR_CARD_MALFORMED' });
 }
 
+/** The payload text of `profile` for its payload object: CPython's json.dumps for python-json, else JCS. */
+export function profileText(payload: Obj, profile: AgentCardProfile): string {
+  return profile === 'python-json' ? pythonJson(payload) : serialize(payload);
+}
+
 /**
  * The payload object of `profile`, or `undefined` when the profile cannot represent the card (the
  * SDK's protobuf codec throws on, e.g., a `null` skill). The card must already have passed
@@ -200,6 +213,7 @@ export function serialize(payload: Obj): string {
 export function profilePayload(card: Obj, profile: AgentCardProfile): Obj | undefined {
   switch (profile) {
     case 'jcs-clean':
+    case 'python-json': // the same object, serialized the Python way (profileText)
       return cleanCard(card);
     case 'a2a-sdk': {
       let normalized: Obj;
