@@ -176,7 +176,7 @@ function start(): void {
 /** The sentence for a refused request. */
 function refusal(path: string, status: number, code: string | undefined): string {
   if (code === 'ERR_FETCH_ORIGIN_NOT_ALLOWED') return 'this service may not fetch from that origin: only https origins in its allowlist (FETCH_ALLOWED_ORIGINS) are read.';
-  if (code === 'ERR_JSON_MALFORMED') return 'the service could not read the card as JSON.';
+  if (code === 'ERR_JSON_MALFORMED') return 'the service does not accept this as JSON.';
   if (code === 'ERR_RATE_LIMITED') return 'too many checks in a short time; wait a little and try again.';
   if (code?.startsWith('ERR_FETCH_')) return `the card could not be fetched: ${meaning(code) ?? 'the fetch failed'}.`.replaceAll('`', '');
   if (code === 'ERR_REQUEST_INVALID' || code === 'ERR_TRUST_DOMAIN_INVALID' || code === 'ERR_SPIFFE_ID_INVALID') return 'the service refused the request: check the policy fields.';
