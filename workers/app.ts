@@ -14,6 +14,8 @@ import { bundleRoute } from './routes/bundles.js';
 import { createSessionRoute, deleteSessionRoute, sessionTokenRoute } from './routes/sessions.js';
 import { controlPlane } from './control-plane.js';
 import { healthRoute } from './routes/health.js';
+import { inspectorAssetRoute } from './routes/inspector.js';
+import { INSPECTOR_CSS, INSPECTOR_HTML, INSPECTOR_JS } from './inspector/assets.gen.js';
 import { fetchRoute, verifyRoute } from './routes/verify.js';
 import { createStores, type WorkerStores } from './stores/create-stores.js';
 import { cardVerifier, trustBundles } from './verify-card.js';
@@ -96,6 +98,10 @@ export function createApp(deps: AppDeps): App {
 
   const router = Router<IRequest, [AppContext]>();
   router.get('/healthz', (_req, app) => healthRoute(app));
+  // the AgentCard inspector page (docs/inspector.md)
+  router.get('/', (req) => inspectorAssetRoute(req, INSPECTOR_HTML));
+  router.get('/inspector/app.js', (req) => inspectorAssetRoute(req, INSPECTOR_JS));
+  router.get('/inspector/app.css', (req) => inspectorAssetRoute(req, INSPECTOR_CSS));
   router.post('/v1/agent-cards/verify', (req, app) => verifyRoute(req, app));
   router.post('/v1/agent-cards/fetch', (req, app) => fetchRoute(req, app));
   router.get('/v1/bundles/:trustDomain', (req, app) => bundleRoute(req, app, req.params.trustDomain ?? ''));

@@ -7,6 +7,7 @@ export type {
   AgentCardAlgorithm,
   AgentCardHmacAlgorithm,
   AgentCardBinding,
+  AgentCardCertificate,
   AgentCardJkuOptions,
   AgentCardJwk,
   AgentCardKeySet,

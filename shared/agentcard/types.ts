@@ -149,6 +149,22 @@ export interface AgentCardSigner extends AgentCardKeySigner {
   readonly notAfter: string;
 }
 
+/**
+ * One certificate of an `x5c` header, described for people (see {@link AgentCardSignatureReport.chain}).
+ * Times are ISO 8601; `sha256` is the lowercase hex SHA-256 of the DER; `keyType` is `EC P-256`,
+ * `RSA 2048`, `Ed25519` or `unsupported (<oid>)`; an empty DN is `""`.
+ */
+export interface AgentCardCertificate {
+  readonly subject: string;
+  /** The first `spiffe://` URI SAN, as written (not validated here). */
+  readonly spiffeId?: string;
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly keyType: string;
+  readonly sha256: string;
+}
+
 export interface AgentCardSignatureReport {
   readonly index: number;
   readonly kid?: string;
@@ -165,6 +181,11 @@ export interface AgentCardSignatureReport {
   readonly signer?: AgentCardSigner | AgentCardKeySigner;
   /** The canonical profile the signature verified over. */
   readonly profile?: AgentCardProfile;
+  /**
+   * `x5c` signatures: the presented certificates, leaf first, as soon as they parse — whether or not
+   * the chain verified (an expired chain still shows its dates). A description, not a verdict.
+   */
+  readonly chain?: AgentCardCertificate[];
 }
 
 export interface AgentCardBinding {

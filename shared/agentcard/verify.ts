@@ -20,6 +20,7 @@ import { checkUnprotectedHeader, parseProtectedHeader, type ProtectedHeader } fr
 import { checkJwkFor, importJwk } from './lib/jwk.js';
 import { allowedOrigins, checkJku, jwksKeys, jwksText } from './lib/jku.js';
 import { CardPayloads } from './lib/payloads.js';
+import { describeChain } from './lib/chain.js';
 import { ALL_PROFILES, PROFILES, isProfile, type AgentCardProfile } from './lib/profiles.js';
 import { budget as sizeBudget, quotedBytes, spend, spendJson, type Budget } from './lib/size.js';
 import { signingInput } from './lib/b64.js';
@@ -363,6 +364,10 @@ async function evaluate(entry: Entry, index: number, payloads: CardPayloads, cfg
     if (h.kid !== undefined) report.kid = h.kid;
     report.alg = h.alg;
     report.typ = h.typ;
+    if (h.x5c) {
+      const chain = describeChain(h.x5c);
+      report.chain = chain instanceof Promise ? await chain : chain;
+    }
     if (entry.header) checkUnprotectedHeader(entry.header, entry.protected, cfg.maxHeaderBytes);
     const info = algorithm(h.alg, cfg);
     const signature = b64urlDecode(entry.signature, 'ERR_JWS_MALFORMED');
@@ -552,7 +557,7 @@ function earlyApplies(r: Remembered, key: CryptoKey, payloads: CardPayloads, pro
 
 function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
   // stable member order in JSON output
-  const { index, kid, alg, typ, status, code, message, keySource, trustRoot, signer, profile } = r;
+  const { index, kid, alg, typ, status, code, message, keySource, trustRoot, signer, profile, chain } = r;
   return {
     index,
     ...(kid === undefined ? {} : { kid }),
@@ -565,6 +570,7 @@ function freeze(r: AgentCardSignatureReport): AgentCardSignatureReport {
     ...(trustRoot === undefined ? {} : { trustRoot }),
     ...(signer === undefined ? {} : { signer }),
     ...(profile === undefined ? {} : { profile }),
+    ...(chain === undefined ? {} : { chain }),
   };
 }
 

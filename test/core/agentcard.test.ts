@@ -60,6 +60,11 @@ describe('round trips for every algorithm', () => {
           notAfter: leaf.notAfter.toISOString(),
         },
         profile: expect.any(String),
+        // the presented x5c (leaf, intermediate), described for people
+        chain: [
+          { subject: leaf.subject.text, spiffeId: 'spiffe://example.org/agent/a', issuer: leaf.issuer.text, notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString(), keyType: expect.any(String), sha256: await leaf.fingerprint() },
+          expect.objectContaining({ subject: pki.intermediate.certificate.subject.text, sha256: await pki.intermediate.certificate.fingerprint() }),
+        ],
       },
     ]);
     expect(report.payloadSha256).toMatch(/^[0-9a-f]{64}$/);

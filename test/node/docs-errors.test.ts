@@ -8,12 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, isErrorCode } from '../../shared/errors.js';
 import { statusFor } from '../../workers/http/status.js';
+import { ERROR_MEANINGS } from '../../shared/error-meanings.js';
 
 const DOC = fileURLToPath(new URL('../../docs/errors.md', import.meta.url));
 
 interface Row {
   readonly code: string;
   readonly status: string;
+  readonly meaning: string;
   readonly line: number;
 }
 
@@ -37,13 +39,15 @@ function documentedRows(markdown: string): Row[] {
     if (names[0] !== 'code') continue;
     const statusAt = names.indexOf('http status');
     if (statusAt < 0) throw new Error(`docs/errors.md:${i + 1}: a code table without an "HTTP status" column`);
+    const meaningAt = names.indexOf('meaning');
+    if (meaningAt < 0) throw new Error(`docs/errors.md:${i + 1}: a code table without a "meaning" column`);
     if (!/^\|[\s|:-]+\|$/.test(lines[i + 1]?.trim() ?? '')) throw new Error(`docs/errors.md:${i + 2}: expected the table's separator row`);
     for (i += 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
       const row = cells(lines[i]!);
       if (row.length !== names.length) throw new Error(`docs/errors.md:${i + 1}: ${row.length} cells, the header has ${names.length}`);
       const code = /^`(ERR_[A-Z0-9_]+)`$/.exec(row[0]!)?.[1];
       if (!code) throw new Error(`docs/errors.md:${i + 1}: the first cell must be one backticked code, got ${JSON.stringify(row[0])}`);
-      rows.push({ code, status: row[statusAt]!, line: i + 1 });
+      rows.push({ code, status: row[statusAt]!, meaning: row[meaningAt]!, line: i + 1 });
     }
   }
   return rows;
@@ -82,6 +86,14 @@ describe('docs/errors.md', () => {
       .filter((r) => !/^\d{3}$/.test(r.status) || Number(r.status) !== statusFor(r.code as (typeof ERROR_CODES)[number]))
       .map((r) => `${r.code}: documented ${JSON.stringify(r.status)}, statusFor gives ${statusFor(r.code as (typeof ERROR_CODES)[number])} (line ${r.line})`);
     expect(wrong).toEqual([]);
+  });
+
+  it('gives each code the meaning that ERROR_MEANINGS (shared/error-meanings.ts) holds', () => {
+    const wrong = rows
+      .filter((r) => isErrorCode(r.code) && ERROR_MEANINGS[r.code] !== r.meaning)
+      .map((r) => ({ code: r.code, line: r.line, documented: r.meaning, table: ERROR_MEANINGS[r.code as (typeof ERROR_CODES)[number]] }));
+    expect(wrong).toEqual([]);
+    expect(Object.keys(ERROR_MEANINGS).sort()).toEqual([...ERROR_CODES].sort());
   });
 
   it('mentions no code outside ERROR_CODES anywhere in the text', () => {

@@ -51,8 +51,13 @@ function bundle(): Promise<string> {
   return bundled;
 }
 
+export interface StartWorkerOptions {
+  /** Answers the worker's outbound fetches in Node (Miniflare's `outboundService`) instead of the network. */
+  readonly outbound?: (request: Request) => Response | Promise<Response>;
+}
+
 /** Starts the worker on a free port of 127.0.0.1 with `vars` as its environment. */
-export async function startWorker(vars: Record<string, string>): Promise<WorkerServer> {
+export async function startWorker(vars: Record<string, string>, options: StartWorkerOptions = {}): Promise<WorkerServer> {
   const toml = await readFile(join(root, 'wrangler.toml'), 'utf8');
   const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? '2026-04-01';
   const mf = new Miniflare({
@@ -62,6 +67,7 @@ export async function startWorker(vars: Record<string, string>): Promise<WorkerS
     bindings: vars,
     host: '127.0.0.1',
     port: 0,
+    ...(options.outbound ? { outboundService: options.outbound } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   return { url, close: () => mf.dispose() };

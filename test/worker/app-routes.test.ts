@@ -124,8 +124,48 @@ describe('GET /v1/bundles/{trustDomain}', () => {
   });
 });
 
+describe('the inspector page (GET /, /inspector/app.js, /inspector/app.css)', () => {
+  const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  it.each([
+    ['/', 'text/html; charset=utf-8', '<script src="/inspector/app.js" defer></script>'],
+    ['/inspector/app.js', 'text/javascript; charset=utf-8', 'inspect-form'],
+    ['/inspector/app.css', 'text/css; charset=utf-8', 'prefers-color-scheme: dark'],
+  ])('%s: %s with a strict CSP, nosniff, no referrer and an ETag', async (path, type, snippet) => {
+    const res = await call(path);
+    expect(res.status).toBe(200);
+    expect(Object.fromEntries(['content-type', 'content-security-policy', 'x-content-type-options', 'referrer-policy', 'cache-control'].map((h) => [h, res.headers.get(h)]))).toEqual({
+      'content-type': type,
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-cache',
+    });
+    const etag = res.headers.get('etag');
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(await res.text()).toContain(snippet);
+
+    const again = await call(path, { headers: { 'if-none-match': `W/${etag}, "other"` } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    const head = await call(path, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, type, '']);
+  });
+
+  it('the page has no inline script, style or event handler attributes (the CSP would block them)', async () => {
+    const html = await (await call('/')).text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+  });
+
+  it('POST / → 405 with Allow: GET, HEAD, OPTIONS', async () => {
+    const res = await call('/', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+});
+
 describe('routing errors', () => {
-  it.each(['/', '/v1', '/v1/agent-cards', '/v1/agent-cards/verify/extra', '/v2/agent-cards/verify', '/v1/bundles/', '/.well-known/agent-card.json'])(
+  it.each(['/index.html', '/inspector', '/inspector/', '/inspector/app.ts', '/v1', '/v1/agent-cards', '/v1/agent-cards/verify/extra', '/v2/agent-cards/verify', '/v1/bundles/', '/.well-known/agent-card.json'])(
     'unknown route %s → 404 ERR_ROUTE_NOT_FOUND',
     async (path) => {
       const res = await call(path);
