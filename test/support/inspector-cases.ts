@@ -78,6 +78,8 @@ export interface InspectorTarget {
 
 /** The suite: one browser for the file, one page per case. */
 export function describeInspector(title: string, start: (fixtures: InspectorFixtures) => Promise<InspectorTarget>): void {
+  // one folder per server, so suites running side by side never write the same file
+  const artifacts = `${ARTIFACTS}${title.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}/`;
   const executable = chromiumPath();
   if (!executable) {
     if (process.env['CARDTRUST_REQUIRE_CHROMIUM'] === '1') {
@@ -100,7 +102,7 @@ export function describeInspector(title: string, start: (fixtures: InspectorFixt
     const problems: string[] = [];
 
     beforeAll(async () => {
-      mkdirSync(ARTIFACTS, { recursive: true });
+      mkdirSync(artifacts, { recursive: true });
       fx = await inspectorFixtures();
       [target, browser] = await Promise.all([
         start(fx),
@@ -130,8 +132,8 @@ export function describeInspector(title: string, start: (fixtures: InspectorFixt
 
     /** The state as a test artifact: the result (what changed), or the whole page. */
     async function shot(page: Page, name: string, whole = false): Promise<void> {
-      if (whole) await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-      else await page.locator('#result').screenshot({ path: `${ARTIFACTS}${name}.png` });
+      if (whole) await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
+      else await page.locator('#result').screenshot({ path: `${artifacts}${name}.png` });
     }
 
     async function pasteAndInspect(page: Page, card: unknown, text = JSON.stringify(card, null, 2)): Promise<void> {
@@ -164,11 +166,11 @@ export function describeInspector(title: string, start: (fixtures: InspectorFixt
         const r = document.getElementById('result')!.getBoundingClientRect();
         return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
       });
-      await page.screenshot({ path: `${ARTIFACTS}docs-inspector.png`, fullPage: true, clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 1180) } });
+      await page.screenshot({ path: `${artifacts}docs-inspector.png`, fullPage: true, clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 1180) } });
       await page.emulateMedia({ colorScheme: 'dark' });
       await page.evaluate(() => window.scrollTo(0, 0));
       expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
-      await page.screenshot({ path: `${ARTIFACTS}verified-dark.png` });
+      await page.screenshot({ path: `${artifacts}verified-dark.png` });
       await page.close();
     });
 
