@@ -82,13 +82,15 @@ const bundles = new BundleSet([new TrustBundle('example.org', { x509Authorities:
     epilogue: `if (!report.verified) throw new Error('the card did not verify: ' + JSON.stringify(report.error));`,
   },
   'docs/agentcard.md#2': {
-    prelude: `${CARD}\nconst { verifyAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
+    prelude: `${CARD}\nconst { verifyAgentCard } = await import('@root/shared/index.ts');
+const { generateKeyPair } = await import('@root/shared/ca/index.ts');
 const jwk = async (kid) => ({ ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid });
 const invoiceAgentJwk = await jwk('invoices-1');
 const partnerJwks = { keys: [await jwk('partner-1')] };`,
   },
   'docs/agentcard.md#3': {
-    prelude: `${CARD}\nconst { verifyAgentCard, parseAgentCardKeySets, generateKeyPair } = await import('@root/shared/index.ts');
+    prelude: `${CARD}\nconst { verifyAgentCard, parseAgentCardKeySets } = await import('@root/shared/index.ts');
+const { generateKeyPair } = await import('@root/shared/ca/index.ts');
 const { readFile, writeFile } = await import('node:fs/promises');
 const pub = { ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid: 'k1' };
 await writeFile('trusted-keys.json', JSON.stringify({ keys: [pub], spiffeId: 'spiffe://example.org/agent/a' }));`,
