@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every speed target of issues 2, 3, 4, 9, 10, 11 (Workload API rows) and 12 (serve) measured in one run and printed as one
+ * `npm run bench`: every speed target of issues 2, 3, 4, 9, 10, 11 (Workload API rows) and 12 (serve, package) measured in one run and printed as one
  * table of ratios (absolute ops/s for context), each with its target and PASS/MISS. Exits 0 either
  * way: the table is a report, not a gate. See docs/benchmarks.md.
  *
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Report } from './lib/report.js';
 import type { CompareOptions } from './lib/timing.js';
 
-const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'serve', 'daemon', 'session', 'mtls'] as const;
+const SECTIONS = ['chain', 'memory', 'agentcard', 'worker', 'serve', 'daemon', 'session', 'mtls', 'package'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -134,6 +134,15 @@ await section(
     await m.mtlsRows(report, { quick: values.quick });
     await m.workloadRows(report, { quick: values.quick });
   },
+);
+
+await section(
+  'package',
+  [
+    ['browser verify-only bundle gzip', '≤ 60 KiB'],
+    ['cardtrust --version', '≤ 0.3 s'],
+  ],
+  async () => (await import('./package.js')).packageRows(report, { quick: values.quick }),
 );
 
 console.log('');

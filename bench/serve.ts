@@ -7,6 +7,7 @@
  * in flight (wall).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -19,7 +20,9 @@ import type { Report } from './lib/report.js';
 
 const SECTION = 'serve';
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = resolve(ROOT, 'node-adapter/bin/cardtrust.mjs');
+// the compiled bin (what an installed package runs) when built, else the dev launcher from source
+const BUILT = resolve(ROOT, 'dist/node-adapter/bin/cardtrust.js');
+const BIN = existsSync(BUILT) ? BUILT : resolve(ROOT, 'node-adapter/bin/cardtrust.mjs');
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {

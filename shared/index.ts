@@ -1,4 +1,6 @@
-// Public API of the runtime-neutral core. Re-exports only.
+// Public API of the runtime-neutral core (`cardtrust`): verification only. Certificate issuing
+// (shared/ca, on @peculiar/x509 and reflect-metadata) is its own entry, `cardtrust/ca`, so that
+// importing the core never loads them. Re-exports only.
 export { TrustError, ERROR_CODES, isErrorCode, isTrustError, type ErrorCode } from './errors.js';
 export { setCryptoProvider, getCrypto } from './crypto.js';
 export { clearCaches } from './lib/cache.js';
@@ -17,7 +19,6 @@ export {
 } from './store/index.js';
 export * from './spiffe/index.js';
 export * from './x509/index.js';
-export * from './ca/index.js';
 export * from './bundle/index.js';
 export * from './svid/index.js';
 export * from './jcs/index.js';

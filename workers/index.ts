@@ -3,8 +3,6 @@
  * isolate (cached by its values, so a changed binding takes effect) into one app; an invalid
  * configuration answers every request with 500 `ERR_CONFIG_INVALID` naming the variable.
  */
-// @peculiar/x509 (certificate parsing in the core) needs the Reflect metadata API before it loads
-import 'reflect-metadata';
 import { LruCache } from '../shared/lib/cache.js';
 import { createApp, type App } from './app.js';
 import { CONFIG_VARIABLES, parseWorkerConfig, type WorkerEnv } from './config.js';

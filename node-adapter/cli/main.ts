@@ -1,7 +1,7 @@
 /**
  * `cardtrust`: a dev certificate authority for SPIFFE X509-SVIDs, and AgentCard signing and
- * verification, on the command line. The bin launcher (`node-adapter/bin/cardtrust.mjs`) calls
- * {@link main}; see docs/cli.md.
+ * verification, on the command line. The bin (`node-adapter/bin/cardtrust.ts`, compiled; or the
+ * dev launcher `node-adapter/bin/cardtrust.mjs`, from source) calls {@link main}; see docs/cli.md.
  */
 import { parseCommandArgs, wantsHelp } from './args.js';
 import type { CliIo, Command } from './command.js';
@@ -144,9 +144,8 @@ async function runCommand(cmd: Command, rest: readonly string[], io: CliIo): Pro
 }
 
 async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return `cardtrust ${pkg.version}`;
+  const { packageVersion } = await import('./package-version.js');
+  return `cardtrust ${await packageVersion()}`;
 }
 
 function debugText(err: unknown): string {

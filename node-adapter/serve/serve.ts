@@ -38,7 +38,7 @@ export interface AccessLogEntry {
   readonly client?: string;
 }
 
-export interface ServeOptions {
+export interface StartServeOptions {
   /** The worker's variables (`TRUST_BUNDLES`, `RATE_LIMIT`, …) and `REDIS_URL`. */
   readonly env: WorkerEnv;
   /** Default 127.0.0.1. */
@@ -103,7 +103,7 @@ function metricsResponse(metrics: ServeMetrics, request: Request): Promise<Respo
  * // … SIGTERM:
  * await s.close();
  */
-export async function startServe(options: ServeOptions): Promise<Serving> {
+export async function startServe(options: StartServeOptions): Promise<Serving> {
   const env = options.env;
   const config = parseWorkerConfig(env);
   const metrics = new ServeMetrics();

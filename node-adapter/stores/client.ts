@@ -4,7 +4,8 @@
  * service resumes when Redis returns. One node (`redis://host:port`) or a Redis Cluster (several
  * seed URLs, or `cluster: true`).
  */
-import IORedis, { type Cluster, type Redis, type RedisOptions } from 'ioredis';
+// named imports: ioredis is CommonJS, and under Node's ESM loader its default export is the module object
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { TrustError } from '../../shared/errors.js';
 
 /** Either client shape: every store uses only single-key commands, which both route the same way. */
@@ -90,7 +91,7 @@ export function createRedisClient(url: string | readonly string[], options: Redi
       throw new TrustError('ERR_CONFIG_INVALID', 'stores: Redis Cluster has only database 0');
     }
     const redisOptions = nodeOptions(first, timeoutMs);
-    return new IORedis.Cluster(
+    return new Cluster(
       endpoints.map((e) => ({ host: e.host, port: e.port })),
       {
         redisOptions,
@@ -106,7 +107,7 @@ export function createRedisClient(url: string | readonly string[], options: Redi
       },
     );
   }
-  return new IORedis({
+  return new Redis({
     host: first.host,
     port: first.port,
     ...(first.db !== undefined ? { db: first.db } : {}),

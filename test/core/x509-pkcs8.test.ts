@@ -5,7 +5,7 @@ import { pkcs8KeyType } from '../../shared/x509/index.js';
 import { TrustError } from '../../shared/errors.js';
 import { getCrypto } from '../../shared/crypto.js';
 import { testKeyPair } from '../support/ca.js';
-import type { KeyAlgorithm } from '../../shared/index.js';
+import type { KeyAlgorithm } from '../../shared/ca/index.js';
 
 /** DER TLV with a short or long-form length. */
 function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAgentCardSignature, type AgentCard } from '@a2a-js/sdk';
 import { CARD, cli, expectError } from '../support/cli.js';
-import { exportPrivateKeyPem, generateKeyPair } from '../../shared/index.js';
+import { exportPrivateKeyPem, generateKeyPair } from '../../shared/ca/index.js';
 
 let work: string;
 let keys: CryptoKeyPair;

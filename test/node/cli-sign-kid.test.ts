@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARD, cli, expectError, type Run } from '../support/cli.js';
-import { encodePem, exportPrivateKeyPem, generateKeyPair, parseCertificates, type KeyAlgorithm } from '../../shared/index.js';
+import { encodePem, parseCertificates } from '../../shared/index.js';
+import { exportPrivateKeyPem, generateKeyPair, type KeyAlgorithm } from '../../shared/ca/index.js';
 import { PUBLIC_FILE_MODE } from '../../node-adapter/cli/files.js';
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;

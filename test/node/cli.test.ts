@@ -14,15 +14,13 @@ import {
   KeyUsage,
   TrustBundle,
   decodePemBlocks,
-  exportPrivateKeyPem,
-  generateKeyPair,
-  issueCertificate,
   parseCertificate,
   parseCertificates,
   parseSpiffeBundle,
   signAgentCard,
   verifyX509Svid,
 } from '../../shared/index.js';
+import { exportPrivateKeyPem, generateKeyPair, issueCertificate } from '../../shared/ca/index.js';
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
 

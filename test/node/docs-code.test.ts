@@ -82,7 +82,8 @@ const bundles = new BundleSet([new TrustBundle('example.org', { x509Authorities:
     epilogue: `if (!report.verified) throw new Error('the card did not verify: ' + JSON.stringify(report.error));`,
   },
   'docs/agentcard.md#2': {
-    prelude: `const { verifyAgentCard, signAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
+    prelude: `const { verifyAgentCard, signAgentCard } = await import('@root/shared/index.ts');
+const { generateKeyPair } = await import('@root/shared/ca/index.ts');
 const kp = await generateKeyPair('P-256');
 const keys = { keys: [{ ...(await crypto.subtle.exportKey('jwk', kp.publicKey)), kid: 'py-1' }] };
 const pyCard = { name: 'Agent \\u00c4', version: '1.0.0', capabilities: { extensions: [{ uri: 'urn:x', params: { level: 2 } }] } };
@@ -90,18 +91,21 @@ const card = await signAgentCard(pyCard, { privateKey: kp.privateKey, kid: 'py-1
     epilogue: `if (!report.verified || report.profile !== 'python-json') throw new Error('expected a python-json verification: ' + JSON.stringify(report));`,
   },
   'docs/agentcard.md#3': {
-    prelude: `${CARD}\nconst { signAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
+    prelude: `${CARD}\nconst { signAgentCard } = await import('@root/shared/index.ts');
+const { generateKeyPair } = await import('@root/shared/ca/index.ts');
 const { privateKey } = await generateKeyPair('P-256');`,
     epilogue: `if (both.signatures.length !== 1) throw new Error('a card inside the v1.0 schema: one payload, one signature');`,
   },
   'docs/agentcard.md#4': {
-    prelude: `${CARD}\nconst { verifyAgentCard, generateKeyPair } = await import('@root/shared/index.ts');
+    prelude: `${CARD}\nconst { verifyAgentCard } = await import('@root/shared/index.ts');
+const { generateKeyPair } = await import('@root/shared/ca/index.ts');
 const jwk = async (kid) => ({ ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid });
 const invoiceAgentJwk = await jwk('invoices-1');
 const partnerJwks = { keys: [await jwk('partner-1')] };`,
   },
   'docs/agentcard.md#5': {
-    prelude: `${CARD}\nconst { verifyAgentCard, parseAgentCardKeySets, generateKeyPair } = await import('@root/shared/index.ts');
+    prelude: `${CARD}\nconst { verifyAgentCard, parseAgentCardKeySets } = await import('@root/shared/index.ts');
+const { generateKeyPair } = await import('@root/shared/ca/index.ts');
 const { readFile, writeFile } = await import('node:fs/promises');
 const pub = { ...(await crypto.subtle.exportKey('jwk', (await generateKeyPair('P-256')).publicKey)), kid: 'k1' };
 await writeFile('trusted-keys.json', JSON.stringify({ keys: [pub], spiffeId: 'spiffe://example.org/agent/a' }));`,

@@ -2,15 +2,13 @@
 import {
   KeyUsage,
   TrustBundle,
-  exportPrivateKeyPem,
-  generateKeyPair,
-  issueCertificate,
   parseCertificate,
   parseSpiffeBundle,
   parseTrustDomain,
   serializeSpiffeBundle,
   type TrustDomain,
 } from '../../../shared/index.js';
+import { exportPrivateKeyPem, generateKeyPair, issueCertificate } from '../../../shared/ca/index.js';
 import { optionalString, requireString, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../command.js';
 import { asInput, CliError, EXIT_FAILED, EXIT_OK, type ExitCode } from '../errors.js';

@@ -3,14 +3,12 @@ import {
   ExtKeyUsage,
   KeyUsage,
   TrustError,
-  exportPrivateKeyPem,
-  generateKeyPair,
-  issueCertificate,
   parseCertificate,
   parseSpiffeId,
   TrustBundle,
   verifyX509Svid,
 } from '../../../shared/index.js';
+import { exportPrivateKeyPem, generateKeyPair, issueCertificate } from '../../../shared/ca/index.js';
 import { optionalString, type ParsedArgs } from '../args.js';
 import { loadCa } from '../ca.js';
 import type { CliIo } from '../command.js';

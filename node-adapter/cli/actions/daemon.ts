@@ -4,7 +4,6 @@
  * on SIGTERM/SIGINT stops accepting, lets in-flight requests finish within a bound, kills what
  * still runs and resolves to exit 0.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { importBootstrapPublicKey } from '../../../shared/session/index.js';
 import { MemoryReplayGuard } from '../../../shared/store/memory-replay-guard.js';
@@ -13,6 +12,7 @@ import { createDaemonApp, DAEMON_DEFAULTS, parseGoDuration, type DaemonAuthMode 
 import { serveFetch } from '../../http/index.js';
 import { parseSpiffeId, parseTrustDomain, TrustError, type SpiffeId } from '../../spiffe/core.js';
 import type { X509Source } from '../../spiffe/types.js';
+import { packageVersion } from '../package-version.js';
 import { stopSignal } from '../signals.js';
 import { optionalString, stringList, type ParsedArgs } from '../args.js';
 import { hasSvidSource, openSvidSource } from '../svid-source.js';
@@ -51,11 +51,6 @@ async function loadBootstrapKey(values: ParsedArgs['values'], io: CliIo): Promis
   // the same import /init uses: a key the daemon could not verify with refuses to start
   await asInput(from, () => importBootstrapPublicKey(key));
   return { key, from };
-}
-
-async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 /** `--auth` and the options each mode needs or refuses, checked before anything starts. */
