@@ -8,56 +8,87 @@
  * accessor and method of which it overrides). The approach of @hono/node-server's request.
  */
 
-const REAL = Symbol('real');
-const BUILT = Symbol('built');
-
 interface Parts {
   readonly method: string;
   readonly url: string;
   readonly headers: Headers;
-  readonly signal: AbortSignal;
+  /** The signal, or a function that makes it on first use (most requests never read it). */
+  readonly signal: AbortSignal | (() => AbortSignal);
   /** The whole body, when the bridge read it; otherwise `stream` (or neither: no body). */
   readonly bytes?: Uint8Array<ArrayBuffer>;
   readonly stream?: ReadableStream<Uint8Array>;
 }
 
-interface Light {
-  readonly [REAL]: () => Request;
+/**
+ * The lazy request. A class, so every instance has one shape (objects given their properties one
+ * by one with `defineProperties` cost more to make than the undici `Request` they stand in for).
+ * It does not call `Request`'s constructor: its prototype is chained to `Request.prototype` below.
+ */
+class LightRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly #parts: Parts;
+  #signal: AbortSignal | undefined;
+  #real: Request | undefined;
+
+  constructor(parts: Parts) {
+    this.method = parts.method;
+    this.url = parts.url;
+    this.headers = parts.headers;
+    this.#parts = parts;
+  }
+
+  get signal(): AbortSignal {
+    const given = this.#parts.signal;
+    return (this.#signal ??= typeof given === 'function' ? given() : given);
+  }
+
+  /** The real request, built from the same parts on first need. */
+  real(): Request {
+    if (!this.#real) {
+      const parts = this.#parts;
+      const init: RequestInit & { duplex?: 'half' } = { method: parts.method, headers: parts.headers, signal: this.signal };
+      if (parts.bytes) init.body = parts.bytes;
+      else if (parts.stream) {
+        init.body = parts.stream;
+        init.duplex = 'half';
+      }
+      this.#real = new Request(parts.url, init);
+    }
+    return this.#real;
+  }
+
+  /** True until something read the body (the real request's `bodyUsed` once it exists). */
+  get bodyUsed(): boolean {
+    return this.#real ? this.#real.bodyUsed : false;
+  }
 }
 
-const proto: Record<PropertyKey, unknown> = {};
-
-// every accessor of Request.prototype: from the real request (method, url, headers and signal are own properties)
+const proto = LightRequest.prototype as unknown as Record<PropertyKey, unknown>;
+// the rest of Request.prototype's accessors and methods: from the real request (method, url and
+// headers are own properties; signal and bodyUsed are the class's)
 for (const key of Object.getOwnPropertyNames(Request.prototype)) {
-  if (key === 'constructor') continue;
+  if (key === 'constructor' || Object.hasOwn(proto, key)) continue;
   const desc = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
   if (typeof desc.value === 'function') {
     Object.defineProperty(proto, key, {
-      value(this: Light, ...args: unknown[]) {
-        return (this[REAL]()[key as keyof Request] as (...a: unknown[]) => unknown)(...args);
+      value(this: LightRequest, ...args: unknown[]) {
+        return (this.real()[key as keyof Request] as (...a: unknown[]) => unknown)(...args);
       },
       writable: true,
       configurable: true,
     });
   } else if (desc.get) {
     Object.defineProperty(proto, key, {
-      get(this: Light) {
-        return this[REAL]()[key as keyof Request];
+      get(this: LightRequest) {
+        return this.real()[key as keyof Request];
       },
       configurable: true,
     });
   }
 }
 Object.setPrototypeOf(proto, Request.prototype);
-
-/** True until something read the body (the real request's `bodyUsed` once it exists). */
-Object.defineProperty(proto, 'bodyUsed', {
-  get(this: Light & { [key: symbol]: unknown }) {
-    const real = this[BUILT] as Request | undefined;
-    return real ? real.bodyUsed : false;
-  },
-  configurable: true,
-});
 
 /**
  * A request with these parts; the real `Request` is constructed on first need.
@@ -66,29 +97,5 @@ Object.defineProperty(proto, 'bodyUsed', {
  * const request = lightRequest({ method: 'GET', url: 'http://x/', headers: new Headers(), signal });
  */
 export function lightRequest(parts: Parts): Request {
-  const self = Object.create(proto) as Record<PropertyKey, unknown>;
-  Object.defineProperties(self, {
-    method: { value: parts.method, enumerable: true },
-    url: { value: parts.url, enumerable: true },
-    headers: { value: parts.headers, enumerable: true },
-    signal: { value: parts.signal, enumerable: true },
-    [BUILT]: { value: undefined, writable: true },
-    [REAL]: {
-      value: () => {
-        let real = self[BUILT] as Request | undefined;
-        if (!real) {
-          const init: RequestInit & { duplex?: 'half' } = { method: parts.method, headers: parts.headers, signal: parts.signal };
-          if (parts.bytes) init.body = parts.bytes;
-          else if (parts.stream) {
-            init.body = parts.stream;
-            init.duplex = 'half';
-          }
-          real = new Request(parts.url, init);
-          self[BUILT] = real;
-        }
-        return real;
-      },
-    },
-  });
-  return self as unknown as Request;
+  return new LightRequest(parts) as unknown as Request;
 }

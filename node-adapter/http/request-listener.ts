@@ -190,10 +190,22 @@ export function toRequestListener(handler: FetchHandler, options: ListenerOption
 
 async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, max: number, connInfo: (socket: Socket) => ConnInfo): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
-  const abort = new AbortController();
+  // the request's signal, made when the handler first reads it (most never do); aborted when the
+  // client goes away before the answer is written, or made aborted if it already has
+  let abort: AbortController | undefined;
+  let gone: TrustError | undefined;
   res.once('close', () => {
-    if (!res.writableFinished) abort.abort(new TrustError('ERR_REQUEST_INVALID', 'http: the client went away'));
+    if (res.writableFinished) return;
+    gone = new TrustError('ERR_REQUEST_INVALID', 'http: the client went away');
+    abort?.abort(gone);
   });
+  const signal = (): AbortSignal => {
+    if (!abort) {
+      abort = new AbortController();
+      if (gone) abort.abort(gone);
+    }
+    return abort.signal;
+  };
   let tooLarge = false;
   let response: Response;
   try {
@@ -214,7 +226,7 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
         }
       }
       // built lazily: most handlers never need undici's Request (see light-request.ts)
-      const request = lightRequest({ method, url: requestUrl(req), headers: headersOf(req), signal: abort.signal, ...(whole ? { bytes: whole } : {}), ...(stream ? { stream } : {}) });
+      const request = lightRequest({ method, url: requestUrl(req), headers: headersOf(req), signal, ...(whole ? { bytes: whole } : {}), ...(stream ? { stream } : {}) });
       if (whole) withBufferedBody(request, whole);
       response = await handler(request, connInfo(req.socket));
     }

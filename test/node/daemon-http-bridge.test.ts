@@ -138,6 +138,27 @@ describe('aborts and backpressure', () => {
     expect(await pending).toBe('aborted');
   });
 
+  it('gives an already aborted signal to a handler that first reads it after the client left', async () => {
+    let started!: () => void;
+    const sawStart = new Promise<void>((r) => (started = r));
+    let answer!: (reason: unknown) => void;
+    const sawSignal = new Promise<unknown>((r) => (answer = r));
+    const s = await serve(async (req) => {
+      started();
+      // the client's socket closes while this handler has not looked at the signal
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !req.signal.aborted; i++) await new Promise((r) => setTimeout(r, 20));
+      answer(req.signal.aborted ? (req.signal.reason as { code?: string }).code : 'not aborted');
+      return new Response('late');
+    });
+    const ac = new AbortController();
+    const pending = fetch(s.url, { signal: ac.signal }).catch(() => 'aborted');
+    await sawStart;
+    ac.abort();
+    expect(await pending).toBe('aborted');
+    expect(await sawSignal).toBe('ERR_REQUEST_INVALID');
+  });
+
   it('pulls the response body only as fast as the client reads', async () => {
     const CHUNK = 64 * 1024;
     const TOTAL = 400; // 25 MiB

@@ -41,6 +41,20 @@ describe('lightRequest', () => {
     expect(typeof v === 'string' ? JSON.parse(v) : v).toEqual({ a: [1, 2, 'é'] });
   });
 
+  it('makes a signal given as a function once, on first read, and the real Request follows it', async () => {
+    let made = 0;
+    const ac = new AbortController();
+    const req = lightRequest({ method: 'GET', url: 'http://h.test/', headers: new Headers(), signal: () => (made++, ac.signal) });
+    expect(made).toBe(0);
+    expect(req.signal).toBe(ac.signal);
+    expect(req.signal).toBe(ac.signal);
+    expect(made).toBe(1);
+    const clone = req.clone(); // builds the real Request
+    ac.abort(new Error('gone'));
+    expect(clone.signal.aborted).toBe(true);
+    expect(made).toBe(1);
+  });
+
   it('has no body when given none, and other Request properties work', async () => {
     const { req } = make();
     expect(req.body).toBeNull();
