@@ -133,9 +133,8 @@ export function createApp(deps: AppDeps): App {
     return errorBody('ERR_RATE_LIMITED', 'too many requests; retry later', { 'retry-after': String(retryAfter) });
   };
 
-  const handle = async (request: Request): Promise<Response> => {
+  const handle = async (request: Request, pathname: string): Promise<Response> => {
     if (isPreflight(request)) return preflight(config.cors, request);
-    const { pathname } = new URL(request.url);
     const methods = methodsFor(pathname);
     if (methods.length === 0) throw new TrustError('ERR_ROUTE_NOT_FOUND', `no route for ${pathname}`);
     if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: allowHeader(methods) } });
@@ -158,8 +157,10 @@ export function createApp(deps: AppDeps): App {
     async fetch(request: Request): Promise<Response> {
       const started = deps.observe ? performance.now() : 0;
       let response: Response;
+      let pathname = '';
       try {
-        response = await handle(request);
+        pathname = new URL(request.url).pathname;
+        response = await handle(request, pathname);
       } catch (err) {
         response = errorResponse(err);
       }
@@ -168,7 +169,7 @@ export function createApp(deps: AppDeps): App {
           deps.observe({
             request,
             method: request.method,
-            route: routeOf(new URL(request.url).pathname),
+            route: routeOf(pathname),
             status: response.status,
             code: errorCodeOf(response),
             verification: outcomeOf(response),

@@ -4,7 +4,7 @@
  * the state (rate limit, `jku` cache, sealed session keys, federated bundles) lives in TCP Redis,
  * shared by every `serve` process on it, as Upstash serves the worker.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { TrustError } from '../../shared/errors.js';
 import { json } from '../../shared/http/respond.js';
@@ -68,21 +68,23 @@ export interface Serving {
   readonly metricsUrl: string | undefined;
   readonly config: WorkerConfig;
   readonly stores: WorkerStores['kind'];
-  readonly metrics: ServeMetrics;
+  /** The counters behind `/metrics`; `undefined` when metrics are not served (nothing is counted then). */
+  readonly metrics: ServeMetrics | undefined;
   /** Stops accepting, lets in-flight requests finish within `graceMs` (default 10 s), then closes the stores. */
   close(graceMs?: number): Promise<void>;
 }
 
-function redisStores(url: string, config: WorkerConfig, metrics: ServeMetrics): { stores: WorkerStores; redis: RedisStores } {
+function redisStores(url: string, config: WorkerConfig, metrics: ServeMetrics | undefined): { stores: WorkerStores; redis: RedisStores } {
   if (!/^rediss?:\/\/[^/\s]+/.test(url)) throw new TrustError('ERR_CONFIG_INVALID', `${REDIS_URL_VARIABLE}: expected redis://host:port or rediss://host:port`);
   const redis = createRedisStores(url, { timeoutMs: config.storeTimeoutMs });
+  const counted = <T extends object>(store: T, name: string): T => (metrics ? countFailures(store, name, metrics) : store);
   const stores: WorkerStores = {
     kind: 'redis',
-    cache: countFailures(redis.keyValue('jwks:'), 'jku_cache', metrics),
-    replay: countFailures(redis.replayGuard, 'replay', metrics),
-    sealedKeys: countFailures(redis.sealedKeys, 'sealed_keys', metrics),
-    bundleCache: countFailures(redis.keyValue('bundles:'), 'bundle_cache', metrics),
-    ...(config.rateLimit ? { limiter: countFailures(redis.limiter(config.rateLimit), 'rate_limit', metrics) } : {}),
+    cache: counted(redis.keyValue('jwks:'), 'jku_cache'),
+    replay: counted(redis.replayGuard, 'replay'),
+    sealedKeys: counted(redis.sealedKeys, 'sealed_keys'),
+    bundleCache: counted(redis.keyValue('bundles:'), 'bundle_cache'),
+    ...(config.rateLimit ? { limiter: counted(redis.limiter(config.rateLimit), 'rate_limit') } : {}),
   };
   return { stores, redis };
 }
@@ -106,7 +108,8 @@ function metricsResponse(metrics: ServeMetrics, request: Request): Promise<Respo
 export async function startServe(options: StartServeOptions): Promise<Serving> {
   const env = options.env;
   const config = parseWorkerConfig(env);
-  const metrics = new ServeMetrics();
+  // counted only when served: counters (and prom-client's process collectors) nobody can read are pure cost
+  const metrics = options.metrics || options.metricsPort !== undefined ? new ServeMetrics() : undefined;
   const redisUrl = typeof env[REDIS_URL_VARIABLE] === 'string' && env[REDIS_URL_VARIABLE] !== '' ? (env[REDIS_URL_VARIABLE] as string) : undefined;
   if (redisUrl && config.upstash) throw new TrustError('ERR_CONFIG_INVALID', `${REDIS_URL_VARIABLE} and UPSTASH_REDIS_REST_URL are both set: choose one store`);
   let redis: RedisStores | undefined;
@@ -133,10 +136,15 @@ export async function startServe(options: StartServeOptions): Promise<Serving> {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
     clientId: (request) => clients.get(request) ?? 'unknown',
-    observe: (event: RequestEvent) => {
-      metrics.observe(event);
-      if (log) lastEvent.set(event.request, event);
-    },
+    // the app observes requests only for someone: the metrics, or the access log
+    ...(metrics || log
+      ? {
+          observe: (event: RequestEvent) => {
+            metrics?.observe(event);
+            if (log) lastEvent.set(event.request, event);
+          },
+        }
+      : {}),
   });
 
   const handler = async (request: Request, conn: ConnInfo): Promise<Response> => {
@@ -145,7 +153,7 @@ export async function startServe(options: StartServeOptions): Promise<Serving> {
     clients.set(request, client);
     let response: Response;
     let route: string | undefined;
-    if (options.metrics && new URL(request.url).pathname === '/metrics') {
+    if (metrics && options.metrics && new URL(request.url).pathname === '/metrics') {
       route = '/metrics';
       response = request.method === 'GET' || request.method === 'HEAD' ? await metricsResponse(metrics, request) : json({ error: { code: 'ERR_METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on /metrics` } }, 405, { allow: 'GET, HEAD' });
     } else {
@@ -191,14 +199,14 @@ export async function startServe(options: StartServeOptions): Promise<Serving> {
         ...(connInfo ? { connInfo } : {}),
       }),
     );
-    if (options.metricsPort !== undefined) {
+    if (metrics && options.metricsPort !== undefined) {
       served.push(
         await serveFetch(
           (request) =>
             new URL(request.url).pathname === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')
               ? metricsResponse(metrics, request)
               : json({ error: { code: 'ERR_ROUTE_NOT_FOUND', message: 'this listener serves GET /metrics only' } }, 404),
-          { host: options.host ?? '127.0.0.1', port: options.metricsPort, server: createHttpServer() },
+          { host: options.host ?? '127.0.0.1', port: options.metricsPort },
         ),
       );
     }

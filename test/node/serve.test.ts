@@ -3,7 +3,7 @@
  * log and the Prometheus metrics (parsed by a Prometheus text-format parser); SIGTERM with a
  * request in flight; two processes sharing one real redis-server (the rate limit and session keys),
  * Redis stopped mid-test (503 ERR_STORE_UNAVAILABLE, counted) and back; the mTLS front; and every
- * configuration it must refuse to start with.
+ * configuration it must refuse to start with. In process: nothing is counted unless metrics are served.
  */
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { material, staticSource, waitFor, writeAtomic } from '../support/mtls.js
 import { histogramInf, parseMetrics, sampleSum } from '../support/prometheus.js';
 import { redisAvailable } from '../support/redis-available.js';
 import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
+import { startServe, type AccessLogEntry } from '../../node-adapter/serve/serve.js';
 import { freePort, startRedisServer, type RedisServer } from '../support/upstash-bridge.js';
 
 const TD = 'example.org';
@@ -319,5 +320,38 @@ describe('cardtrust serve refuses to start (exit 2) rather than run half-configu
     // DEFAULT_TRUST_DOMAIN from the environment (example.org), not the file (other.test): the card binds
     expect((await post(`${s.url}/v1/agent-cards/verify`, signed)).body.verified).toBe(true);
     await s.stop();
+  });
+});
+
+describe('startServe in process: the app is observed only for what is served', () => {
+  it('without metrics counts nothing (serving.metrics is undefined) and still logs route patterns and codes', async () => {
+    const lines: AccessLogEntry[] = [];
+    const serving = await startServe({ env: { DEFAULT_MODE: 'audit' }, accessLog: (e) => lines.push(e) });
+    try {
+      expect(serving.metrics).toBeUndefined();
+      const metrics = await fetch(`${serving.url}/metrics`);
+      expect([metrics.status, ((await metrics.json()) as any).error.code]).toEqual([404, 'ERR_ROUTE_NOT_FOUND']);
+      const wrongType = await fetch(`${serving.url}/v1/agent-cards/verify`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+      expect(wrongType.status).toBe(415);
+      await wrongType.body?.cancel();
+      expect(lines.map((l) => [l.route, l.status, l.code])).toEqual([
+        ['unmatched', 404, 'ERR_ROUTE_NOT_FOUND'],
+        ['/v1/agent-cards/verify', 415, 'ERR_CONTENT_TYPE_UNSUPPORTED'],
+      ]);
+    } finally {
+      await serving.close(0);
+    }
+  });
+
+  it('with metrics counts by route pattern and code, with no access log', async () => {
+    const serving = await startServe({ env: { DEFAULT_MODE: 'audit' }, metrics: true });
+    try {
+      expect(serving.metrics).toBeDefined();
+      await (await fetch(`${serving.url}/v1/sessions/s-1/token`, { method: 'POST' })).body?.cancel();
+      const m = parseMetrics(await (await fetch(`${serving.url}/metrics`)).text());
+      expect(sampleSum(m, 'cardtrust_http_requests_total', { route: '/v1/sessions/:id/token', method: 'POST' })).toBe(1);
+    } finally {
+      await serving.close(0);
+    }
   });
 });
