@@ -22,7 +22,7 @@ import { Miniflare } from 'miniflare';
 import { verifyAgentCard } from '../shared/agentcard/index.js';
 import { signedCard } from './agentcard.js';
 import { TRUST_DOMAIN, type ChainFixture } from './lib/fixtures.js';
-import { childPids, processCpuNs, selfCpuNs } from './lib/proc.js';
+import { childPids, measureCpu, processCpuNs, selfCpuNs } from './lib/proc.js';
 import { median } from './lib/timing.js';
 import type { Report } from './lib/report.js';
 
@@ -125,27 +125,20 @@ export async function workerRows(f: ChainFixture, report: Report, options: Worke
       if (!r.verified) throw new Error('bench: direct verification failed');
     };
 
-    /** ns of CPU (of `cpu`) and wall per op over `n` sequential ops. */
-    const measure = async (op: () => Promise<void>, n: number, cpu: () => number): Promise<{ cpu: number; wall: number }> => {
-      const c0 = cpu();
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await op();
-      return { cpu: (cpu() - c0) / n, wall: ((performance.now() - t0) * 1e6) / n };
-    };
     const workerdCpu = (): number => processCpuNs(pid);
 
     // warm-up: JIT in both runtimes, every cache the first request fills
-    await measure(direct, 500, selfCpuNs);
-    await measure(post, 100, workerdCpu);
-    await measure(loop, 5, workerdCpu);
-    await measure(health, 100, workerdCpu);
+    await measureCpu(direct, 500, selfCpuNs);
+    await measureCpu(post, 100, workerdCpu);
+    await measureCpu(loop, 5, workerdCpu);
+    await measureCpu(health, 100, workerdCpu);
 
     const seen = { direct: [] as number[], directWall: [] as number[], isolate: [] as number[], http: [] as number[], httpWall: [] as number[], health: [] as number[] };
     for (let r = 0; r < rounds; r++) {
-      const d = await measure(direct, 2000, selfCpuNs);
-      const i = await measure(loop, 20, workerdCpu);
-      const h = await measure(post, 300, workerdCpu);
-      const z = await measure(health, 300, workerdCpu);
+      const d = await measureCpu(direct, 2000, selfCpuNs);
+      const i = await measureCpu(loop, 20, workerdCpu);
+      const h = await measureCpu(post, 300, workerdCpu);
+      const z = await measureCpu(health, 300, workerdCpu);
       seen.direct.push(d.cpu);
       seen.directWall.push(d.wall);
       seen.isolate.push(i.cpu / INNER);

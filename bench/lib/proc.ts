@@ -1,6 +1,7 @@
 /**
- * CPU time of a child process (all its threads) from Linux /proc, so the worker row can charge
- * workerd for exactly the CPU it spends. Linux only; elsewhere the worker row reports wall time.
+ * CPU time of a child process (all its threads) from Linux /proc, so the worker and serve rows can
+ * charge workerd or `cardtrust serve` for exactly the CPU it spends. Linux only; elsewhere the
+ * worker row reports wall time.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
@@ -46,4 +47,17 @@ export function processCpuNs(pid: number): number {
 export function selfCpuNs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) * 1000;
+}
+
+/**
+ * CPU (ns, of the process `cpu` reads) and wall time (ns) per op over `n` sequential ops.
+ *
+ * @example
+ * const { cpu } = await measureCpu(() => post(), 1000, () => processCpuNs(child.pid!));
+ */
+export async function measureCpu(op: () => Promise<void>, n: number, cpu: () => number): Promise<{ cpu: number; wall: number }> {
+  const c0 = cpu();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await op();
+  return { cpu: (cpu() - c0) / n, wall: ((performance.now() - t0) * 1e6) / n };
 }
