@@ -20,7 +20,7 @@ import { fetchRoute, verifyRoute } from './routes/verify.js';
 import { createStores, type WorkerStores } from './stores/create-stores.js';
 import { cardVerifier, trustBundles } from './verify-card.js';
 import { validateJwtSvidRoute, verifyX509SvidRoute } from './routes/svids.js';
-import { errorCodeOf } from './http/respond.js';
+import { answerFor, errorCodeOf } from './http/respond.js';
 import { outcomeOf, type VerificationOutcome } from './http/outcome.js';
 import type { ErrorCode } from '../shared/errors.js';
 
@@ -179,7 +179,8 @@ export function createApp(deps: AppDeps): App {
           // an observer must not change an answer
         }
       }
-      return withCors(config.cors, request, response);
+      // the platform's own Response, unless the transport writes JSON answers' text itself (the Node bridge)
+      return answerFor(request, withCors(config.cors, request, response));
     },
   };
 }

@@ -6,7 +6,7 @@
 import { LruCache } from '../shared/lib/cache.js';
 import { createApp, type App } from './app.js';
 import { CONFIG_VARIABLES, parseWorkerConfig, type WorkerEnv } from './config.js';
-import { errorResponse } from './http/respond.js';
+import { answerFor, errorResponse } from './http/respond.js';
 
 /** The part of the Workers runtime's `ExecutionContext` the entry may use (declared here: see tsconfig). */
 export interface ExecutionContext {
@@ -38,7 +38,7 @@ export default {
     try {
       app = await appFor(env);
     } catch (err) {
-      return errorResponse(err);
+      return answerFor(request, errorResponse(err));
     }
     return app.fetch(request);
   },

@@ -6,7 +6,7 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import { TrustError } from '../../shared/errors.js';
-import { errorBody, errorResponse, json } from '../../shared/http/respond.js';
+import { answerFor, errorBody, errorResponse, json } from '../../shared/http/respond.js';
 import { readJsonBody } from '../../shared/http/body.js';
 import type { RateLimiter, ReplayGuard } from '../../shared/store/types.js';
 import type { ConnInfo, FetchHandler } from '../http/index.js';
@@ -182,14 +182,17 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
     workspace: { root: workspace.root, fdRelative: workspace.fdRelative },
     state: () => auth?.state ?? { initialized: false },
     async fetch(request: Request, conn: ConnInfo = {}): Promise<Response> {
+      let response: Response;
       try {
-        return await handle(request, conn);
+        response = await handle(request, conn);
       } catch (err) {
-        if (err instanceof AuthFailure) {
-          return json({ error: { code: err.error.code, message: err.error.message } }, 401, { 'www-authenticate': 'Bearer' });
-        }
-        return errorResponse(err);
+        response =
+          err instanceof AuthFailure
+            ? json({ error: { code: err.error.code, message: err.error.message } }, 401, { 'www-authenticate': 'Bearer' })
+            : errorResponse(err);
       }
+      // the platform's own Response, unless the transport writes JSON answers' text itself (the bridge)
+      return answerFor(request, response);
     },
     killCommands: () => children.killAll(),
     async close() {

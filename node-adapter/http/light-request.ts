@@ -8,6 +8,8 @@
  * accessor and method of which it overrides). The approach of @hono/node-server's request.
  */
 
+import { delegateMembers } from '../../shared/lib/delegate.js';
+
 interface Parts {
   readonly method: string;
   readonly url: string;
@@ -65,30 +67,8 @@ class LightRequest {
   }
 }
 
-const proto = LightRequest.prototype as unknown as Record<PropertyKey, unknown>;
-// the rest of Request.prototype's accessors and methods: from the real request (method, url and
-// headers are own properties; signal and bodyUsed are the class's)
-for (const key of Object.getOwnPropertyNames(Request.prototype)) {
-  if (key === 'constructor' || Object.hasOwn(proto, key)) continue;
-  const desc = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
-  if (typeof desc.value === 'function') {
-    Object.defineProperty(proto, key, {
-      value(this: LightRequest, ...args: unknown[]) {
-        return (this.real()[key as keyof Request] as (...a: unknown[]) => unknown)(...args);
-      },
-      writable: true,
-      configurable: true,
-    });
-  } else if (desc.get) {
-    Object.defineProperty(proto, key, {
-      get(this: LightRequest) {
-        return this.real()[key as keyof Request];
-      },
-      configurable: true,
-    });
-  }
-}
-Object.setPrototypeOf(proto, Request.prototype);
+// the rest of Request's members (body, text(), formData(), clone(), …): from the real request
+delegateMembers(LightRequest.prototype, Request.prototype, (self) => (self as LightRequest).real());
 
 /**
  * A request with these parts; the real `Request` is constructed on first need.

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { TrustError } from '../../shared/errors.js';
-import { errorBody, errorResponse, textBodyOf } from '../../shared/http/respond.js';
+import { errorBody, errorResponse, textBodyOf, writesTextBodies } from '../../shared/http/respond.js';
 import { withBufferedBody } from '../../shared/http/body.js';
 import { lightRequest } from './light-request.js';
 import type { Socket } from 'node:net';
@@ -228,6 +228,8 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
       // built lazily: most handlers never need undici's Request (see light-request.ts)
       const request = lightRequest({ method, url: requestUrl(req), headers: headersOf(req), signal, ...(whole ? { bytes: whole } : {}), ...(stream ? { stream } : {}) });
       if (whole) withBufferedBody(request, whole);
+      // this bridge writes a JSON answer's text itself: the app need not build a platform Response for it
+      writesTextBodies(request);
       response = await handler(request, connInfo(req.socket));
     }
   } catch (err) {

@@ -1,6 +1,7 @@
 /** JSON responses and the error body format `{ "error": { "code", "message" } }`. */
 import { TrustError, type ErrorCode } from '../errors.js';
 import { statusFor } from './status.js';
+import { platformResponse, textResponse, writesTextBodiesFor } from './text-response.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -12,30 +13,28 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * return json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
  */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  const text = JSON.stringify(body);
-  const response = new Response(text, {
-    status,
-    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
-  });
-  texts.set(response, text);
-  return response;
+  // the platform Response is built only if something other than a text-writing transport needs it
+  return textResponse(JSON.stringify(body), status, new Headers({ 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers }));
 }
 
-// The text of every JSON response built here, so a Node bridge can write it as one string instead
-// of pulling it back out of the body stream (in Node that stream costs more CPU than the
-// verification it answers). Weak: an entry lives as long as its response.
-const texts = new WeakMap<Response, string>();
+export { textBodyOf, writesTextBodies } from './text-response.js';
 
 /**
- * The body text of a response made by {@link json} (or the error helpers) whose body has not been
- * read; `undefined` for any other response. A transport may write this text instead of the body stream.
+ * What an app hands the caller of `request`: `response` as it is when the transport said it writes
+ * text answers itself (`writesTextBodies`), else the platform's own `Response` (the one a runtime
+ * such as workerd takes natively), with its error code kept ({@link errorCodeOf}).
  *
  * @example
- * const text = textBodyOf(response); // '{"status":"ok"}'
+ * return answerFor(request, await handle(request));
  */
-export function textBodyOf(response: Response): string | undefined {
-  if (response.bodyUsed) return undefined;
-  return texts.get(response);
+export function answerFor(request: Request, response: Response): Response {
+  if (writesTextBodiesFor(request)) return response;
+  const real = platformResponse(response);
+  if (real !== response) {
+    const code = errorCodes.get(response);
+    if (code !== undefined) errorCodes.set(real, code);
+  }
+  return real;
 }
 
 /**
