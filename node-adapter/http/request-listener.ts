@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { TrustError } from '../../shared/errors.js';
-import { errorBody, errorResponse, textBodyOf, writesTextBodies } from '../../shared/http/respond.js';
+import { errorBody, errorResponse, textAnswerOf, writesTextBodies } from '../../shared/http/respond.js';
 import { withBufferedBody } from '../../shared/http/body.js';
 import { lightRequest } from './light-request.js';
 import type { Socket } from 'node:net';
@@ -125,23 +125,32 @@ function bodyStream(req: IncomingMessage, max: number, onTooLarge: () => void): 
   );
 }
 
+/** `headers` as node:http takes them (every Set-Cookie its own value). */
+function headersRecord(headers: Headers): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  headers.forEach((value, name) => {
+    if (name !== 'set-cookie') out[name] = value;
+  });
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) out['set-cookie'] = cookies;
+  return out;
+}
+
 /** Writes `response` to `res`, honouring backpressure; `head` writes the headers only. */
 async function writeResponse(res: ServerResponse, response: Response, head: boolean, closeAfter: boolean): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
-  if (closeAfter) headers['connection'] = 'close';
-  const text = textBodyOf(response);
-  if (text !== undefined) {
-    // a JSON answer of the app: its text as one write (no stream to pull it back out of)
-    headers['content-length'] = String(Buffer.byteLength(text));
+  const answer = textAnswerOf(response);
+  if (answer !== undefined) {
+    // a JSON answer of the app: its text as one write (no stream to pull it back out of), and its
+    // headers as given when nothing read them (no Headers object to build and walk)
+    const headers: Record<string, string | string[]> = answer.headers instanceof Headers ? headersRecord(answer.headers) : { ...answer.headers };
+    if (closeAfter) headers['connection'] = 'close';
+    headers['content-length'] = String(Buffer.byteLength(answer.text));
     res.writeHead(response.status, response.statusText || undefined, headers);
-    res.end(head ? undefined : text);
+    res.end(head ? undefined : answer.text);
     return;
   }
+  const headers = headersRecord(response.headers);
+  if (closeAfter) headers['connection'] = 'close';
   res.writeHead(response.status, response.statusText || undefined, headers);
   if (head || !response.body) {
     if (response.body) await response.body.cancel().catch(() => {});
@@ -242,7 +251,13 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
   // a body the app answered without reading to its end (refused by Content-Length, or not needed)
   // leaves the connection mid-request: say so and close it after this response, so the client
   // does not send its next request on a connection that still carries the last one's bytes
-  await writeResponse(res, response, method === 'HEAD', tooLarge || !req.complete);
+  try {
+    await writeResponse(res, response, method === 'HEAD', tooLarge || !req.complete);
+  } catch {
+    // node:http refused what the app answered (a header value it does not allow): cut the
+    // connection rather than leave the client waiting or the rejection unhandled
+    res.destroy();
+  }
   // an oversized body is not read to its end: close rather than drain an attacker's upload
   if (tooLarge) res.once('finish', () => req.destroy());
 }

@@ -14,10 +14,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   // the platform Response is built only if something other than a text-writing transport needs it
-  return textResponse(JSON.stringify(body), status, new Headers({ 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers }));
+  // header names lowercase: a transport may write them as given (textAnswerOf)
+  const all: Record<string, string> = { 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+  for (const name in headers) all[name.toLowerCase()] = headers[name]!;
+  return textResponse(JSON.stringify(body), status, all);
 }
 
-export { textBodyOf, writesTextBodies } from './text-response.js';
+export { textAnswerOf, writesTextBodies } from './text-response.js';
 
 /**
  * What an app hands the caller of `request`: `response` as it is when the transport said it writes

@@ -2,7 +2,7 @@
  * A `Response` with a text body whose platform `Response` is built only when something needs it.
  * In Node, constructing undici's `Response` around a string builds a web `ReadableStream` for the
  * body, which costs more CPU than the rest of answering a warm verification's JSON; a transport
- * that writes the text itself (the Node bridge, through {@link textBodyOf}) never needs it.
+ * that writes the text itself (the Node bridge, through {@link textAnswerOf}) never needs it.
  *
  * It is `instanceof Response` (its prototype chain ends at `Response.prototype`, every accessor and
  * method of which it overrides): `status`, `statusText`, `ok`, `headers`, `type`, `url` and
@@ -25,18 +25,21 @@ class TextResponse {
   readonly url = '';
   readonly redirected = false;
   readonly #text: string;
-  #headers: Headers;
+  /** The headers as given, until something reads `headers` (a transport can write them as they are). */
+  readonly #init: Readonly<Record<string, string>>;
+  #headers: Headers | undefined;
   #real: Response | undefined;
 
-  constructor(text: string, status: number, headers: Headers) {
+  constructor(text: string, status: number, headers: Readonly<Record<string, string>>) {
     this.status = status;
     this.ok = status >= 200 && status <= 299;
     this.#text = text;
-    this.#headers = headers;
+    this.#init = headers;
   }
 
   get headers(): Headers {
-    return this.#real ? this.#real.headers : this.#headers;
+    if (this.#real) return this.#real.headers;
+    return (this.#headers ??= new Headers(this.#init));
   }
 
   get bodyUsed(): boolean {
@@ -45,15 +48,19 @@ class TextResponse {
 
   /** The real response, built from the same parts on first need. */
   real(): Response {
-    if (!this.#real) this.#real = new Response(this.#text, { status: this.status, headers: this.#headers });
+    if (!this.#real) this.#real = new Response(this.#text, { status: this.status, headers: this.#headers ?? this.#init });
     return this.#real;
   }
 
-  /** The text of `response` if it is one of these and its body was not read, else `undefined`. */
-  static textOf(response: Response): string | undefined {
+  /**
+   * The text of `response` and its headers if it is one of these and its body was not read:
+   * the headers as given when nothing has read `headers` yet, else the `Headers` object.
+   */
+  static answerOf(response: Response): { readonly text: string; readonly headers: Headers | Readonly<Record<string, string>> } | undefined {
     if (!(#text in response)) return undefined;
     const r = response as unknown as TextResponse;
-    return r.#real?.bodyUsed ? undefined : r.#text;
+    if (r.#real?.bodyUsed) return undefined;
+    return { text: r.#text, headers: r.#real ? r.#real.headers : (r.#headers ?? r.#init) };
   }
 
   /** The real response of `response` if it is one of these, else `response` itself. */
@@ -69,22 +76,22 @@ delegateMembers(TextResponse.prototype, Response.prototype, (self) => (self as T
  * A response with this text body, status and headers; the platform `Response` is built on first need.
  *
  * @example
- * const res = textResponse('{"ok":true}', 200, new Headers({ 'content-type': 'application/json' }));
+ * const res = textResponse('{"ok":true}', 200, { 'content-type': 'application/json' });
  */
-export function textResponse(text: string, status: number, headers: Headers): Response {
+export function textResponse(text: string, status: number, headers: Readonly<Record<string, string>>): Response {
   return new TextResponse(text, status, headers) as unknown as Response;
 }
 
 /**
- * The body text of a response made by {@link textResponse} (the JSON answers of `json()` and the
- * error helpers) whose body has not been read; `undefined` for any other response. A transport may
- * write this text instead of the body stream.
+ * The body text and headers of a response made by {@link textResponse} whose body has not been
+ * read (the headers as given, lowercase names, when nothing read `headers`; else the `Headers`
+ * object), `undefined` for any other response. What the Node bridge writes.
  *
  * @example
- * const text = textBodyOf(response); // '{"status":"ok"}'
+ * const answer = textAnswerOf(response); // { text: '{"status":"ok"}', headers: { 'content-type': … } }
  */
-export function textBodyOf(response: Response): string | undefined {
-  return TextResponse.textOf(response);
+export function textAnswerOf(response: Response): { readonly text: string; readonly headers: Headers | Readonly<Record<string, string>> } | undefined {
+  return TextResponse.answerOf(response);
 }
 
 /**
@@ -102,7 +109,7 @@ const textTransports = new WeakSet<Request>();
 
 /**
  * Declares that the transport answering `request` writes a text answer itself (with
- * {@link textBodyOf}), so an app may hand back the lazy response instead of the platform's.
+ * {@link textAnswerOf}), so an app may hand back the lazy response instead of the platform's.
  * Returns `request`.
  *
  * @example

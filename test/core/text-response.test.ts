@@ -2,8 +2,10 @@
 // @peculiar/webcrypto, workerd), builds the platform Response only on first need, and an app hands
 // a platform Response to every caller whose transport did not say it writes text answers itself.
 import { describe, expect, it } from 'vitest';
-import { answerFor, errorBody, errorCodeOf, json, textBodyOf, writesTextBodies } from '../../shared/http/respond.js';
+import { answerFor, errorBody, errorCodeOf, json, textAnswerOf, writesTextBodies } from '../../shared/http/respond.js';
 import { platformResponse } from '../../shared/http/text-response.js';
+
+const textBodyOf = (r: Response): string | undefined => textAnswerOf(r)?.text;
 
 const BODY = { a: [1, 2, 'é'], b: null };
 const TEXT = JSON.stringify(BODY);
@@ -51,6 +53,20 @@ describe('json(): a lazy Response', () => {
     expect(await r.clone().json()).toEqual(BODY);
     r.headers.set('x-after', '2');
     expect(r.clone().headers.get('x-after')).toBe('2');
+  });
+
+  it('gives a transport its headers as given (names lowercased) until something reads them, then the Headers', () => {
+    const r = json(BODY, 429, { 'Retry-After': '3' });
+    expect(textAnswerOf(r)?.headers).toEqual({
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'retry-after': '3',
+    });
+    r.headers.set('vary', 'Origin');
+    const after = textAnswerOf(r)!.headers;
+    expect(after).toBeInstanceOf(Headers);
+    expect([(after as Headers).get('vary'), (after as Headers).get('retry-after')]).toEqual(['Origin', '3']);
   });
 
   it('has no text for a platform Response', () => {

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer, request as httpsRequest } from 'node
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveFetch, type ConnInfo, type FetchHandler, type ServedFetch } from '../../node-adapter/http/index.js';
 import { TestCA } from '../support/ca.js';
+import { json } from '../../shared/http/respond.js';
 
 const served: ServedFetch[] = [];
 afterEach(async () => {
@@ -80,6 +81,14 @@ describe('requests', () => {
     const res = await fetch(s.url);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+  });
+
+  it('writes a JSON answer with its headers as given, and cuts the connection when node:http refuses one', async () => {
+    const ok = await serve(() => json({ a: 1 }, 201, { 'X-Given': 'yes' }));
+    const { res, body } = await raw(ok.url);
+    expect([res.statusCode, res.headers['x-given'], res.headers['content-type'], res.headers['content-length'], body.toString()]).toEqual([201, 'yes', 'application/json; charset=utf-8', '7', '{"a":1}']);
+    const bad = await serve(() => json({ a: 1 }, 200, { 'x-bad': 'line\nbreak' }));
+    await expect(raw(bad.url)).rejects.toThrow();
   });
 
   it('hands a small body with a Content-Length to the handler whole, exactly as sent', async () => {
