@@ -80,6 +80,19 @@ interface Ctx {
   conn: ConnInfo;
 }
 
+/**
+ * A session token that carries `body_sha256` binds the request body, as PicoD checks it
+ * (pkg/picod/auth.go AuthMiddleware: the lowercase hex SHA-256 of the raw body, 401 when it
+ * differs). The body is read once (capped) and handed on to the route as a fresh Request.
+ */
+async function withBodySha256(request: Request, expected: string, max: number): Promise<Request> {
+  const bytes = await readCappedBody(request, max);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (hex !== expected) throw new AuthFailure(new TrustError('ERR_JWT_CLAIM_INVALID', 'daemon: the request body does not match the body_sha256 claim of the session token'));
+  return new Request(request.url, { method: request.method, headers: request.headers, body: bytes.byteLength > 0 ? (bytes as Uint8Array<ArrayBuffer>) : null, signal: request.signal });
+}
+
 /** Go's `Duration.String()` for the uptime, e.g. `1h2m3.5s`, `250ms`. */
 function goDurationString(ms: number): string {
   if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
@@ -162,8 +175,9 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
   };
   const authed = (route: (request: Request) => Promise<Response>) => async (request: Request, ctx: Ctx): Promise<Response> => {
     requirePeer(ctx.conn);
-    if (auth) await auth.authenticate(request);
-    return route(request);
+    const checked = auth ? await auth.authenticate(request) : {};
+    if (checked.bodySha256 === undefined) return route(request);
+    return route(await withBodySha256(request, checked.bodySha256, maxUploadBytes));
   };
 
   const router = Router<IRequest, [Ctx]>();

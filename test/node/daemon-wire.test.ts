@@ -2,12 +2,13 @@
  * `cardtrust daemon` speaks AgentCube PicoD's HTTP API: the requests its SDK
  * (CodeInterpreterDataPlaneClient) sends, and the responses it reads, over real HTTP.
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGoDuration } from '../../node-adapter/daemon/index.js';
 import { goSecondsNoFraction } from '../../node-adapter/daemon/execute.js';
-import { mintBootstrap, postJson, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { mintBootstrap, mintSession, postJson, startDaemon, type TestDaemon } from '../support/daemon.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -364,5 +365,21 @@ describe('PicoD compatibility (audit)', () => {
         await fresh.close();
       }
     });
+  });
+});
+
+describe('body_sha256 in the session token (PicoD auth.go AuthMiddleware)', () => {
+  const sha256hex = (text: string) => createHash('sha256').update(text).digest('hex');
+  const body = JSON.stringify({ command: ['echo', 'bound'] });
+  it.each([
+    ['the hash of the body', sha256hex(body), 200, undefined],
+    ['the hash of another body', sha256hex('{"command":["rm","-rf","."]}'), 401, 'ERR_JWT_CLAIM_INVALID'],
+    ['an uppercase hash (PicoD compares lowercase hex)', sha256hex(body).toUpperCase(), 401, 'ERR_JWT_CLAIM_INVALID'],
+    ['no claim (cardtrust does not require one)', undefined, 200, undefined],
+  ])('a token with %s → %i', async (_what, hash, status, code) => {
+    const token = await mintSession(d.session, hash === undefined ? { extra: 1 } : { body_sha256: hash });
+    const res = await fetch(`${d.url}/api/execute`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const json = (await res.json()) as { stdout?: string; error?: { code: string } };
+    expect([res.status, status === 200 ? json.stdout : json.error?.code]).toEqual([status, code ?? 'bound\n']);
   });
 });
