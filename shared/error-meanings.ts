@@ -72,6 +72,7 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   ERR_DAEMON_NOT_INITIALIZED: 'the daemon has no session key yet',
   ERR_PATH_OUTSIDE_WORKSPACE: 'a path leaves the daemon\'s workspace',
   ERR_FILE_NOT_FOUND: 'no such file in the workspace',
+  ERR_RANGE_NOT_SATISFIABLE: 'the requested byte range is not in the file',
   ERR_SESSION_EXISTS: 'a session with that id already exists',
   ERR_PEER_CERTIFICATE_REQUIRED: 'the TLS peer presented no certificate',
   ERR_PEER_CERTIFICATE_INVALID: 'the peer\'s chain is not a valid X509-SVID under the bundle of its trust domain',

@@ -75,6 +75,7 @@ export const ERROR_CODES = [
   'ERR_DAEMON_NOT_INITIALIZED',
   'ERR_PATH_OUTSIDE_WORKSPACE',
   'ERR_FILE_NOT_FOUND',
+  'ERR_RANGE_NOT_SATISFIABLE',
   'ERR_SESSION_EXISTS',
   // mTLS: the verified TLS peer and the X.509 sources of the Node adapter
   'ERR_PEER_CERTIFICATE_REQUIRED',

@@ -7,11 +7,12 @@
 import { Router, type IRequest } from 'itty-router';
 import { TrustError } from '../../shared/errors.js';
 import { answerFor, errorBody, errorResponse, json } from '../../shared/http/respond.js';
-import { readJsonBody } from '../../shared/http/body.js';
+import { MAX_BODY_BYTES, parseJsonBytes } from '../../shared/http/body.js';
 import type { RateLimiter, ReplayGuard } from '../../shared/store/types.js';
 import type { ConnInfo, FetchHandler } from '../http/index.js';
 import { AuthFailure, DaemonAuth } from './auth.js';
 import { ChildRegistry } from './execute.js';
+import { readCappedBody } from './read-body.js';
 import { executeRoute, type ExecuteLimits } from './routes-execute.js';
 import { deleteRoute, downloadRoute, listRoute, uploadRoute } from './routes-files.js';
 import { TokenBucketLimiter } from './token-bucket.js';
@@ -79,6 +80,19 @@ interface Ctx {
   conn: ConnInfo;
 }
 
+/**
+ * A session token that carries `body_sha256` binds the request body, as PicoD checks it
+ * (pkg/picod/auth.go AuthMiddleware: the lowercase hex SHA-256 of the raw body, 401 when it
+ * differs). The body is read once (capped) and handed on to the route as a fresh Request.
+ */
+async function withBodySha256(request: Request, expected: string, max: number): Promise<Request> {
+  const bytes = await readCappedBody(request, max);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (hex !== expected) throw new AuthFailure(new TrustError('ERR_JWT_CLAIM_INVALID', 'daemon: the request body does not match the body_sha256 claim of the session token'));
+  return new Request(request.url, { method: request.method, headers: request.headers, body: bytes.byteLength > 0 ? (bytes as Uint8Array<ArrayBuffer>) : null, signal: request.signal });
+}
+
 /** Go's `Duration.String()` for the uptime, e.g. `1h2m3.5s`, `250ms`. */
 function goDurationString(ms: number): string {
   if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
@@ -103,13 +117,14 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
       if (opts[name] === undefined) throw new TrustError('ERR_CONFIG_INVALID', `daemon: auth ${mode} needs ${name}; refusing to start`);
     }
   }
+  const maxUploadBytes = opts.maxUploadBytes ?? DAEMON_DEFAULTS.maxUploadBytes;
   const limits: ExecuteLimits = {
     defaultTimeoutMs: opts.defaultTimeoutMs ?? DAEMON_DEFAULTS.defaultTimeoutMs,
     maxTimeoutMs: opts.maxTimeoutMs ?? DAEMON_DEFAULTS.maxTimeoutMs,
     maxOutputBytes: opts.maxOutputBytes ?? DAEMON_DEFAULTS.maxOutputBytes,
+    maxBodyBytes: maxUploadBytes,
   };
   if (limits.defaultTimeoutMs > limits.maxTimeoutMs) limits.defaultTimeoutMs = limits.maxTimeoutMs;
-  const maxUploadBytes = opts.maxUploadBytes ?? DAEMON_DEFAULTS.maxUploadBytes;
   const workspace = await Workspace.open(opts.workspace, { forcePathMode: opts.forcePathMode === true });
   const children = new ChildRegistry();
   const auth =
@@ -137,22 +152,39 @@ export async function createDaemonApp(opts: DaemonOptions): Promise<DaemonApp> {
     requirePeer(conn);
     const retryAfter = await auth.limitInit();
     if (retryAfter !== undefined) return errorBody('ERR_RATE_LIMITED', 'daemon: too many /init requests; retry later', { 'retry-after': String(retryAfter) });
-    const body = await readJsonBody(request);
-    const token = (body as { token?: unknown } | null)?.token;
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof token !== 'string' || token === '') {
-      throw new TrustError('ERR_REQUEST_INVALID', 'daemon: the body must be {"token": "<bootstrap token>"}');
+    // the bootstrap token: in the JSON body {"token"}, or, as PicoD's InitHandler reads it, in
+    // `Authorization: Bearer <token>` with any body (pkg/picod/auth.go, PR #352)
+    const bytes = await readCappedBody(request, MAX_BODY_BYTES);
+    const header = request.headers.get('authorization');
+    const bearer = header === null ? undefined : /^Bearer +(\S+) *$/i.exec(header)?.[1];
+    let token: unknown = bearer;
+    if (bytes.byteLength > 0 && bearer === undefined) {
+      const body = parseJsonBytes(bytes, 'request body');
+      token = (body as { token?: unknown } | null)?.token;
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof token !== 'string' || token === '') {
+        throw new TrustError('ERR_REQUEST_INVALID', 'daemon: the body must be {"token": "<bootstrap token>"} (or send Authorization: Bearer <bootstrap token>)');
+      }
     }
-    return json(await auth.init(token));
+    if (typeof token !== 'string') {
+      throw new AuthFailure(new TrustError('ERR_UNAUTHENTICATED', header === null ? 'daemon: no bootstrap token: send {"token": "…"} or Authorization: Bearer <bootstrap token>' : 'daemon: Authorization must be "Bearer <bootstrap token>"'));
+    }
+    const result = await auth.init(token);
+    // PicoD answers {"message", "success": true} (pkg/picod/auth.go InitResponse); both are kept
+    const message = result.status === 'initialized' ? 'Server initialized successfully. This Picod instance is now locked to your public key.' : 'Server already initialized with this session key.';
+    return json({ ...result, success: true, message });
   };
   const authed = (route: (request: Request) => Promise<Response>) => async (request: Request, ctx: Ctx): Promise<Response> => {
     requirePeer(ctx.conn);
-    if (auth) await auth.authenticate(request);
-    return route(request);
+    const checked = auth ? await auth.authenticate(request) : {};
+    if (checked.bodySha256 === undefined) return route(request);
+    return route(await withBodySha256(request, checked.bodySha256, maxUploadBytes));
   };
 
   const router = Router<IRequest, [Ctx]>();
   router.get('/health', () => json({ status: 'ok', service: 'cardtrust-daemon', version, uptime: goDurationString(performance.now() - started) }));
   router.post('/init', (req, ctx) => initRoute(req, ctx.conn));
+  // PicoD registers its InitHandler in the /api group (pkg/picod/server.go: api.POST("/init"))
+  router.post('/api/init', (req, ctx) => initRoute(req, ctx.conn));
   router.post('/api/execute', authed((req) => executeRoute(req, workspace, limits, children)));
   router.post('/api/files', authed((req) => uploadRoute(req, workspace, maxUploadBytes)));
   router.get('/api/files', authed((req) => listRoute(req, workspace)));

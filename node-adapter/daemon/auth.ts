@@ -4,6 +4,7 @@
  */
 import { TrustError } from '../../shared/errors.js';
 import type { RateLimiter, ReplayGuard } from '../../shared/store/types.js';
+import { b64urlDecode } from '../../shared/lib/encoding.js';
 import { verifyBootstrapToken, verifySessionToken } from './session-api.js';
 
 /** An authentication failure: answered 401 with the precise code of `error`. */
@@ -99,8 +100,11 @@ export class DaemonAuth {
     return { status: 'initialized', session_id: verified.sessionId, session_key_thumbprint: verified.thumbprint };
   }
 
-  /** Verifies the request's `Authorization: Bearer <session token>`. */
-  async authenticate(request: Request): Promise<void> {
+  /**
+   * Verifies the request's `Authorization: Bearer <session token>`; returns the token's
+   * `body_sha256` claim when it has one (a string), for the caller to check against the body.
+   */
+  async authenticate(request: Request): Promise<{ bodySha256?: string }> {
     const reg = this.#registered;
     if (!reg) throw new TrustError('ERR_DAEMON_NOT_INITIALIZED', 'daemon: not initialized; POST /init with a bootstrap token first');
     const header = request.headers.get('authorization');
@@ -113,5 +117,10 @@ export class DaemonAuth {
     } catch (err) {
       throw asAuthFailure(err);
     }
+    // the signature is verified: the payload is the signer's; verifySessionToken returns only the
+    // registered claims, so body_sha256 is read from it here
+    const payload = JSON.parse(new TextDecoder().decode(b64urlDecode(m[1]!.split('.')[1]!))) as Record<string, unknown>;
+    const hash = payload['body_sha256'];
+    return typeof hash === 'string' ? { bodySha256: hash } : {};
   }
 }

@@ -67,8 +67,27 @@ class Capped {
   }
 }
 
-function formatSeconds(ms: number): string {
-  return String(Number((ms / 1000).toFixed(3)));
+/**
+ * Go's `fmt.Sprintf("%.0f", seconds)`, which PicoD's timeout note uses (pkg/picod/execute.go:
+ * `Command timed out after %.0f seconds`): whole seconds, an exact half rounded to even.
+ */
+export function goSecondsNoFraction(ms: number): string {
+  const x = ms / 1000;
+  const r = Math.round(x);
+  return String(Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r);
+}
+
+/**
+ * The reason Go's `cmd.Run()` gives when a command cannot start (PicoD puts `err.Error()` in
+ * stderr with exit code 1, pkg/picod/execute.go): `exec.LookPath`'s messages for a name searched
+ * in PATH or a path that is missing or not executable.
+ */
+export function goStartError(name: string, errno: string | undefined): string {
+  if (name === '') return 'exec: no command';
+  if (!name.includes('/')) return `exec: ${JSON.stringify(name)}: executable file not found in $PATH`;
+  if (errno === 'ENOENT') return `exec: ${JSON.stringify(name)}: stat ${name}: no such file or directory`;
+  if (errno === 'EACCES') return `exec: ${JSON.stringify(name)}: permission denied`;
+  return `fork/exec ${name}: ${errno ?? 'error'}`;
 }
 
 /** Kills a process group; ESRCH (already gone) is fine. */
@@ -118,7 +137,9 @@ export function runCommand(spec: ExecuteSpec, registry?: ChildRegistry): Promise
       spec.signal?.removeEventListener('abort', onAbort);
       registry?.delete(child);
       let stderr = err.text();
-      if (note) stderr += (stderr && !stderr.endsWith('\n') ? '\n' : '') + note;
+      // PicoD appends its timeout note to stderr as is (no separator); a start error follows "\n"
+      // when stderr is not empty (pkg/picod/execute.go)
+      if (note) stderr += (note.startsWith('Command timed out') || stderr === '' ? '' : '\n') + note;
       const ended = new Date();
       resolve({
         stdout: out.text(),
@@ -133,7 +154,7 @@ export function runCommand(spec: ExecuteSpec, registry?: ChildRegistry): Promise
       });
     };
     const onAbort = (): void => killGroup(child.pid);
-    const timedOutNote = `Command timed out after ${formatSeconds(spec.timeoutMs)} seconds`;
+    const timedOutNote = `Command timed out after ${goSecondsNoFraction(spec.timeoutMs)} seconds`;
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid);
@@ -154,9 +175,8 @@ export function runCommand(spec: ExecuteSpec, registry?: ChildRegistry): Promise
       });
     } catch (e) {
       clearTimeout(timer);
-      const c = (e as NodeJS.ErrnoException).code ?? 'error';
       resolve({
-        stdout: '', stderr: `daemon: cannot start ${JSON.stringify(spec.argv[0])}: ${c}`, exit_code: 1, duration: (performance.now() - t0) / 1000,
+        stdout: '', stderr: goStartError(spec.argv[0]!, (e as NodeJS.ErrnoException).code), exit_code: 1, duration: (performance.now() - t0) / 1000,
         start_time: started.toISOString(), end_time: new Date().toISOString(), timed_out: false, truncated: false,
       });
       return;
@@ -169,8 +189,7 @@ export function runCommand(spec: ExecuteSpec, registry?: ChildRegistry): Promise
     child.on('error', (e: NodeJS.ErrnoException) => {
       // spawn failures come here (ENOENT, EACCES): there is no process
       if (child.pid !== undefined) return;
-      const why = e.code === 'ENOENT' ? 'executable file not found' : e.code === 'EACCES' ? 'permission denied' : (e.code ?? 'error');
-      finish(1, null, `daemon: cannot start ${JSON.stringify(spec.argv[0])}: ${why}`);
+      finish(1, null, goStartError(spec.argv[0]!, e.code));
     });
     // 'close' waits for the pipes: a grandchild holding stdout keeps the command running until
     // its group is killed at the deadline

@@ -40,7 +40,9 @@ export function goFileMode(st: Pick<Stats, 'mode'>): string {
  */
 export function parseFileMode(text: unknown): number {
   if (text === undefined || text === null || text === '') return 0o644;
-  if (typeof text !== 'string' || !/^0?[0-7]{1,3}$/.test(text)) {
+  // Go's strconv.ParseUint(mode, 8, 32) (PicoD's parseFileMode): octal digits, any number of
+  // leading zeros ("00644"); the value must be at most 0777
+  if (typeof text !== 'string' || !/^0*[0-7]{1,3}$/.test(text)) {
     throw new TrustError('ERR_REQUEST_INVALID', `daemon: mode must be octal digits up to 0777, e.g. "0644" (got ${JSON.stringify(text)})`);
   }
   return parseInt(text, 8);

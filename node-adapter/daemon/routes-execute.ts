@@ -1,15 +1,18 @@
 /** `POST /api/execute`: PicoD's request and response, see execute.ts for how it runs. */
 import { TrustError } from '../../shared/errors.js';
 import { json } from '../../shared/http/respond.js';
-import { readJsonBody } from '../../shared/http/body.js';
+import { join } from 'node:path';
 import { parseGoDuration } from './duration.js';
-import { childEnv, runCommand, type ChildRegistry } from './execute.js';
-import type { Workspace } from './workspace.js';
+import { childEnv, runCommand, type ChildRegistry, type ExecuteResult } from './execute.js';
+import { readPicodJson } from './read-body.js';
+import { pathParts, type Workspace } from './workspace.js';
 
 export interface ExecuteLimits {
   defaultTimeoutMs: number;
   maxTimeoutMs: number;
   maxOutputBytes: number;
+  /** The request body cap (PicoD's `MaxBodySize`, 32 MiB, for every authenticated route). */
+  maxBodyBytes: number;
 }
 
 const invalid = (message: string) => new TrustError('ERR_REQUEST_INVALID', `daemon: ${message}`);
@@ -20,7 +23,6 @@ function parseBody(body: unknown): { command: string[]; timeout?: string; workin
   const command = b['command'];
   if (!Array.isArray(command) || command.length === 0) throw invalid('command must be a non-empty array of strings (argv; no shell)');
   for (const a of command) if (typeof a !== 'string' || a.includes('\0')) throw invalid('command must be an array of strings without NUL');
-  if (command[0] === '') throw invalid('command[0] must not be empty');
   const timeout = b['timeout'];
   if (timeout !== undefined && timeout !== null && typeof timeout !== 'string') throw invalid('timeout must be a duration string such as "30s" or "500ms"');
   const wd = b['working_dir'];
@@ -43,15 +45,34 @@ function parseBody(body: unknown): { command: string[]; timeout?: string; workin
   };
 }
 
+/** PicoD's answer when the command cannot start: 200, exit code 1, Go's error in stderr. */
+function notStarted(stderr: string): ExecuteResult {
+  const now = new Date().toISOString();
+  return { stdout: '', stderr, exit_code: 1, duration: 0, start_time: now, end_time: now, timed_out: false, truncated: false };
+}
+
 export async function executeRoute(request: Request, workspace: Workspace, limits: ExecuteLimits, children: ChildRegistry): Promise<Response> {
-  const req = parseBody(await readJsonBody(request));
+  const req = parseBody(await readPicodJson(request, limits.maxBodyBytes));
   let timeoutMs = limits.defaultTimeoutMs;
   if (req.timeout !== undefined) {
     timeoutMs = parseGoDuration(req.timeout);
     if (timeoutMs <= 0) throw invalid(`timeout must be positive (got ${JSON.stringify(req.timeout)})`);
     if (timeoutMs > limits.maxTimeoutMs) throw invalid(`timeout ${req.timeout} exceeds the maximum of ${limits.maxTimeoutMs / 1000}s`);
   }
-  const cwd = req.working_dir === undefined ? workspace.root : (await workspace.directory(req.working_dir)).path;
+  let cwd = workspace.root;
+  if (req.working_dir !== undefined) {
+    try {
+      cwd = (await workspace.directory(req.working_dir)).path;
+    } catch (err) {
+      // PicoD checks only that working_dir stays in the workspace; a missing directory fails in
+      // Go's os.StartProcess ("chdir <dir>: no such file or directory"), answered 200 with exit
+      // code 1 like any command that cannot start (pkg/picod/execute.go)
+      if (err instanceof TrustError && err.code === 'ERR_FILE_NOT_FOUND') {
+        return json(notStarted(`chdir ${join(workspace.root, ...pathParts(req.working_dir))}: no such file or directory`));
+      }
+      throw err;
+    }
+  }
   const result = await runCommand(
     {
       argv: req.command, cwd, env: childEnv(workspace.root, cwd, req.env), timeoutMs, maxOutputBytes: limits.maxOutputBytes,

@@ -256,7 +256,8 @@ export class Workspace {
         throw fsError(err, path, 'read');
       });
       const out: { name: string; stat: Stats }[] = [];
-      for (const name of names.sort()) {
+      // os.ReadDir's order (PicoD's list): by the bytes of the name, not by UTF-16 code units
+      for (const name of names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
         const stat = await lstat(join(dir.base, name)).catch(() => undefined);
         if (stat) out.push({ name, stat });
       }

@@ -76,6 +76,7 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   ERR_DAEMON_NOT_INITIALIZED: 503,
   ERR_PATH_OUTSIDE_WORKSPACE: 400,
   ERR_FILE_NOT_FOUND: 404,
+  ERR_RANGE_NOT_SATISFIABLE: 416,
   ERR_SESSION_EXISTS: 409,
   // mTLS: a peer without a certificate is unauthenticated; a refused certificate or identity is forbidden
   ERR_PEER_CERTIFICATE_REQUIRED: 401,

@@ -33,7 +33,10 @@ describe('POST /init', () => {
     const d = await daemon();
     const r = await init(d, await mintBootstrap(d.signer, d.session));
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'initialized', session_id: 'sess-1', session_key_thumbprint: await jose.calculateJwkThumbprint(d.session.publicJwk as jose.JWK) });
+    expect(r.body).toEqual({
+      status: 'initialized', session_id: 'sess-1', session_key_thumbprint: await jose.calculateJwkThumbprint(d.session.publicJwk as jose.JWK),
+      success: true, message: 'Server initialized successfully. This Picod instance is now locked to your public key.',
+    });
     expect(d.app.state()).toEqual({ initialized: true, thumbprint: r.body.session_key_thumbprint });
   });
 

@@ -2,11 +2,13 @@
  * `cardtrust daemon` speaks AgentCube PicoD's HTTP API: the requests its SDK
  * (CodeInterpreterDataPlaneClient) sends, and the responses it reads, over real HTTP.
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGoDuration } from '../../node-adapter/daemon/index.js';
-import { postJson, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { goSecondsNoFraction } from '../../node-adapter/daemon/execute.js';
+import { mintBootstrap, mintSession, postJson, startDaemon, type TestDaemon } from '../support/daemon.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -80,14 +82,15 @@ describe('POST /api/execute', () => {
     const r = await exec({ command: ['sleep', '30'], timeout: '300ms' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ exit_code: 124, timed_out: true });
-    expect(r.body['stderr']).toMatch(/Command timed out after 0\.3 seconds$/);
+    // Go's %.0f, appended without a separator (pkg/picod/execute.go)
+    expect(r.body['stderr']).toBe('Command timed out after 0 seconds');
   });
 
   it('answers a command that does not exist like PicoD: 200, exit code 1, the reason in stderr', async () => {
     const r = await exec({ command: ['no-such-command-xyz'] });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ exit_code: 1, stdout: '' });
-    expect(r.body['stderr']).toMatch(/cannot start "no-such-command-xyz": executable file not found/);
+    expect(r.body['stderr']).toBe('exec: "no-such-command-xyz": executable file not found in $PATH');
   });
 
   it.each([
@@ -223,5 +226,160 @@ describe('routing', () => {
     expect([nf.status, ((await nf.json()) as { error: { code: string } }).error.code]).toEqual([404, 'ERR_ROUTE_NOT_FOUND']);
     const na = await fetch(`${d.url}/health`, { method: 'POST' });
     expect([na.status, na.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+  });
+});
+
+/**
+ * Differences from PicoD found by reading its server (volcano-sh/agentcube pkg/picod/execute.go,
+ * files.go, auth.go, server.go) and fixed: each case is the wire shape PicoD answers.
+ */
+describe('PicoD compatibility (audit)', () => {
+  it.each([
+    [300, '0'], [500, '0'], [1500, '2'], [2500, '2'], [120_000, '120'], [90_400, '90'],
+  ])("the timeout note formats %i ms as Go's %%.0f: %s", (ms, text) => expect(goSecondsNoFraction(ms)).toBe(text));
+
+  it.each([
+    ['printf err >&2; sleep 30', 'errCommand timed out after 0 seconds'],
+    ['echo err >&2; sleep 30', 'err\nCommand timed out after 0 seconds'],
+  ])('appends the timeout note to stderr without a separator (%s)', async (script, stderr) => {
+    const r = await exec({ command: ['sh', '-c', script], timeout: '300ms' });
+    expect([r.status, r.body['exit_code'], r.body['stderr']]).toEqual([200, 124, stderr]);
+  });
+
+  it.each([
+    [['no-such-command-xyz'], 'exec: "no-such-command-xyz": executable file not found in $PATH'],
+    [['./no-such-file'], 'exec: "./no-such-file": stat ./no-such-file: no such file or directory'],
+    [[''], 'exec: no command'],
+  ])("a command that cannot start %j: 200, exit code 1, Go's error in stderr", async (command, stderr) => {
+    const r = await exec({ command });
+    expect([r.status, r.body['exit_code'], r.body['stdout'], r.body['stderr']]).toEqual([200, 1, '', stderr]);
+  });
+
+  it('a working_dir that does not exist: 200, exit code 1, chdir error in stderr (as os.StartProcess)', async () => {
+    const r = await exec({ command: ['pwd'], working_dir: 'no/such/dir' });
+    expect([r.status, r.body['exit_code'], r.body['stderr']]).toEqual([200, 1, `chdir ${join(d.workspace, 'no/such/dir')}: no such file or directory`]);
+  });
+
+  it.each([
+    ['text/plain', 200], [null, 200], ['application/x-www-form-urlencoded', 200], ['application/json; charset=utf-8', 200],
+  ])('execute reads JSON whatever the Content-Type (%s), as gin ShouldBindJSON', async (type, status) => {
+    const res = await d.api('/api/execute', { method: 'POST', body: JSON.stringify({ command: ['true'] }), headers: type ? { 'content-type': type } : {} });
+    expect(res.status).toBe(status);
+  });
+
+  it('execute takes a body over 1 MiB (PicoD caps every authenticated body at 32 MiB)', async () => {
+    const r = await exec({ command: ['true'], pad: 'x'.repeat(1_500_000) });
+    expect([r.status, r.body['exit_code']]).toEqual([200, 0]);
+  });
+
+  it.each([
+    ['an empty body', '', 400, 'ERR_JSON_MALFORMED'],
+    ['not JSON', 'path=a&content=b', 400, 'ERR_JSON_MALFORMED'],
+  ])('upload refuses %s with 400', async (_what, body, status, code) => {
+    const res = await d.api('/api/files', { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([status, code]);
+  });
+
+  it.each([['text/plain'], [null]])('upload reads JSON sent as %s', async (type) => {
+    const res = await d.api('/api/files', { method: 'POST', body: JSON.stringify({ path: 'ct.txt', content: Buffer.from('ct').toString('base64') }), headers: type ? { 'content-type': type } : {} });
+    expect([res.status, await readFile(join(d.workspace, 'ct.txt'), 'utf8')]).toEqual([200, 'ct']);
+  });
+
+  it.each([
+    ['76-column lines (\\n)', Buffer.alloc(100, 7).toString('base64').replace(/(.{76})/g, '$1\n'), 100],
+    ['CRLF lines', Buffer.alloc(60, 9).toString('base64').replace(/(.{40})/g, '$1\r\n'), 60],
+  ])("base64 with %s decodes as Go's StdEncoding (\\r and \\n ignored)", async (_what, content, size) => {
+    const res = await d.api('/api/files', postJson({ path: 'b64.bin', content }));
+    expect([res.status, ((await res.json()) as { size: number }).size]).toEqual([200, size]);
+  });
+
+  it.each([
+    ['00644', 200, '-rw-r--r--'], ['0000755', 200, '-rwxr-xr-x'], ['7', 200, '-------rwx'], ['1777', 400, undefined], ['0o644', 400, undefined],
+  ])('mode %j as strconv.ParseUint(mode, 8, 32) ≤ 0777: %i', async (mode, status, shown) => {
+    const res = await d.api('/api/files', postJson({ path: 'mode.txt', content: 'aGk=', mode }));
+    const body = (await res.json()) as { mode?: string; error?: { code: string } };
+    expect([res.status, status === 200 ? body.mode : body.error?.code]).toEqual([status, shown ?? 'ERR_REQUEST_INVALID']);
+  });
+
+  it('lists in os.ReadDir order (by the bytes of the name)', async () => {
+    await mkdir(join(d.workspace, 'order'), { recursive: true });
+    for (const n of ['😀', '\uFF21', 'b', 'B']) await writeFile(join(d.workspace, 'order', n), '');
+    const body = (await (await d.api('/api/files?path=order')).json()) as { files: { name: string }[] };
+    expect(body.files.map((f) => f.name)).toEqual(['B', 'b', '\uFF21', '😀']);
+  });
+
+  describe('download as http.ServeFile', () => {
+    beforeAll(async () => writeFile(join(d.workspace, 'ten.bin'), 'abcdefghij'));
+    it.each([
+      ['bytes=0-3', 206, 'abcd', 'bytes 0-3/10'],
+      ['bytes=-3', 206, 'hij', 'bytes 7-9/10'],
+      ['bytes=5-', 206, 'fghij', 'bytes 5-9/10'],
+      ['bytes=8-100', 206, 'ij', 'bytes 8-9/10'],
+      ['bytes=0-1,4-5', 200, 'abcdefghij', null],
+      ['bytes=20-', 416, null, 'bytes */10'],
+      ['items=0-1', 416, null, null],
+      ['bytes=5-2', 416, null, null],
+    ])('Range %s → %i', async (range, status, text, contentRange) => {
+      const res = await d.api('/api/files/ten.bin', { headers: { range } });
+      // Go sets Accept-Ranges only on the answers that carry the file, Content-Range */size only when no range overlaps
+      expect([res.status, res.headers.get('content-range'), res.headers.get('accept-ranges')]).toEqual([status, contentRange, status === 416 ? null : 'bytes']);
+      if (status === 416) expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_RANGE_NOT_SATISFIABLE');
+      else expect([await res.text(), res.headers.get('content-length')]).toEqual([text, String(text!.length)]);
+    });
+
+    it.each([
+      ['if-modified-since', 1, 304], ['if-modified-since', -3600, 200], ['if-unmodified-since', -3600, 412], ['if-unmodified-since', 3600, 200],
+    ])('%s (mtime %+i s) → %i', async (name, offset, status) => {
+      const mtime = (await stat(join(d.workspace, 'ten.bin'))).mtime.getTime();
+      const res = await d.api('/api/files/ten.bin', { headers: { [name]: new Date(mtime + offset * 1000).toUTCString() } });
+      expect(res.status).toBe(status);
+      expect(await res.text()).toBe(status === 200 ? 'abcdefghij' : '');
+    });
+  });
+
+  describe('/init as PicoD sends it', () => {
+    it.each([
+      ['POST /init with Authorization: Bearer', '/init'],
+      ['POST /api/init with Authorization: Bearer', '/api/init'],
+    ])('%s registers the key and answers success/message too', async (_what, path) => {
+      const fresh = await startDaemon();
+      try {
+        const res = await fetch(`${fresh.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${await mintBootstrap(fresh.signer, fresh.session)}` } });
+        expect([res.status, await res.json()]).toEqual([200, expect.objectContaining({ status: 'initialized', success: true, message: expect.stringContaining('initialized successfully') })]);
+        expect(fresh.app.state().initialized).toBe(true);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it.each([
+      [{}, 401, 'ERR_UNAUTHENTICATED'],
+      [{ authorization: 'Basic abc' }, 401, 'ERR_UNAUTHENTICATED'],
+      [{ authorization: 'Bearer not-a-jwt' }, 401, 'ERR_JWS_MALFORMED'],
+    ])('without a usable bootstrap token %j → %i', async (headers, status, code) => {
+      const fresh = await startDaemon();
+      try {
+        const res = await fetch(`${fresh.url}/api/init`, { method: 'POST', headers });
+        expect([res.status, ((await res.json()) as { error: { code: string } }).error.code, res.headers.get('www-authenticate')]).toEqual([status, code, 'Bearer']);
+      } finally {
+        await fresh.close();
+      }
+    });
+  });
+});
+
+describe('body_sha256 in the session token (PicoD auth.go AuthMiddleware)', () => {
+  const sha256hex = (text: string) => createHash('sha256').update(text).digest('hex');
+  const body = JSON.stringify({ command: ['echo', 'bound'] });
+  it.each([
+    ['the hash of the body', sha256hex(body), 200, undefined],
+    ['the hash of another body', sha256hex('{"command":["rm","-rf","."]}'), 401, 'ERR_JWT_CLAIM_INVALID'],
+    ['an uppercase hash (PicoD compares lowercase hex)', sha256hex(body).toUpperCase(), 401, 'ERR_JWT_CLAIM_INVALID'],
+    ['no claim (cardtrust does not require one)', undefined, 200, undefined],
+  ])('a token with %s → %i', async (_what, hash, status, code) => {
+    const token = await mintSession(d.session, hash === undefined ? { extra: 1 } : { body_sha256: hash });
+    const res = await fetch(`${d.url}/api/execute`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const json = (await res.json()) as { stdout?: string; error?: { code: string } };
+    expect([res.status, status === 200 ? json.stdout : json.error?.code]).toEqual([status, code ?? 'bound\n']);
   });
 });
