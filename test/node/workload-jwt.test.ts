@@ -104,6 +104,48 @@ describe('WorkloadJwtSource', () => {
     await source.close();
   });
 
+  it.each<[string, string]>([
+    ['__proto__', 'a kid that is an Object.prototype name'],
+    ['toString', 'a kid that is an inherited property name'],
+  ])('kid %j (%s) is just a key ID', async (kid) => {
+    const key = await keyPair(kid);
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const token = await new jose.SignJWT({ sub: ID, aud: 'kid' }).setProtectedHeader({ alg: 'ES256', kid }).setExpirationTime('5m').sign(key.privateKey);
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk, key.jwk] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'kid' }).then(() => true, () => false), 3000, `the bundle with kid ${kid}`);
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await source.close();
+  });
+
+  it.each<[string, () => Record<string, { keys: JsonWebKey[] }>, string]>([
+    // Workload API §6.2.2 / §4.5: bundles is mandatory; a response without any is discarded
+    ['no bundles at all', () => ({}), 'ERR_WORKLOAD_API_FAILED'],
+    ['a key without kid', () => ({ 'example.org': { keys: [{ ...signing.jwk, kid: undefined } as JsonWebKey] } }), 'ERR_BUNDLE_INVALID'],
+    ['a kid twice', () => ({ 'example.org': { keys: [signing.jwk, signing.jwk] } }), 'ERR_BUNDLE_INVALID'],
+  ])('a JWT bundles update with %s is refused (%s) and the last good bundles kept', async (_name, update, expected) => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const errors: TrustError[] = [];
+    source.onError((e) => errors.push(e as TrustError));
+    const { token } = await source.fetchJwtSvid({ audience: 'kept' });
+    agent.pushJwtBundles(update());
+    await waitFor(() => errors.length > 0, 3000, 'the refusal');
+    expect(errors[0]!.code).toBe(expected);
+    expect((await validateJwtSvid(token, source, { audience: 'kept' })).id.toString()).toBe(ID);
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await source.close();
+  });
+
+  it('a key of another use in a JWT bundle is ignored, never used for JWT-SVIDs (Workload API §6.2.2)', async () => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const { token } = await source.fetchJwtSvid({ audience: 'use' });
+    agent.pushJwtBundles({ 'example.org': { keys: [{ ...signing.jwk, use: 'x509-svid' } as JsonWebKey] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'use' }).then(() => false, (e: TrustError) => e.code === 'ERR_JWS_KEY_NOT_FOUND'), 3000, 'the x509-svid key ignored');
+    agent.pushJwtBundles({ 'example.org': { keys: [{ ...signing.jwk, use: 'jwt-svid' } as JsonWebKey] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'use' }).then(() => true, () => false), 3000, 'a jwt-svid key used');
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await source.close();
+  });
+
   it('PermissionDenied on FetchJWTSVID: ERR_WORKLOAD_API_DENIED; no audience: ERR_INPUT_INVALID', async () => {
     const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
     agent.denyAll();

@@ -41,12 +41,17 @@ function jwtBundle(td: TrustDomain, bytes: Buffer): TrustBundle {
   }
   const keys = (doc as { keys?: unknown })?.keys;
   if (!Array.isArray(keys)) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: the JWT bundle of ${td.name} has no keys array`);
-  const authorities: Record<string, JsonWebKey> = {};
+  // a Map, not an object: a kid such as "__proto__" or "toString" is just a key ID
+  const authorities = new Map<string, JsonWebKey>();
   for (const key of keys) {
+    const use = (key as { use?: unknown })?.use;
+    // Workload API §6.2.2: "The server MUST NOT include keys with other uses in the returned JWT
+    // bundles"; one that does is ignored (Trust Domain and Bundle §4.2.2), never used for JWTs
+    if (use !== undefined && use !== 'jwt-svid') continue;
     const kid = (key as { kid?: unknown })?.kid;
     if (typeof kid !== 'string' || kid === '') throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: a key of the JWT bundle of ${td.name} has no kid`);
-    if (kid in authorities) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: kid ${JSON.stringify(kid)} twice in the JWT bundle of ${td.name}`);
-    authorities[kid] = key as JsonWebKey;
+    if (authorities.has(kid)) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: kid ${JSON.stringify(kid)} twice in the JWT bundle of ${td.name}`);
+    authorities.set(kid, key as JsonWebKey);
   }
   return new TrustBundle(td, { jwtAuthorities: authorities });
 }
@@ -112,8 +117,13 @@ export class WorkloadJwtSource implements BundleSource {
       address: this.endpoint.address,
       open: () => this.#client.FetchJWTBundles({}, workloadMetadata()),
       handle: (message) => {
+        const entries = Object.entries(message.bundles ?? {});
+        // Workload API §6.2.2: bundles "MUST contain at least the JWT bundle for the trust domain in
+        // which the server resides"; §4.5: a mandatory field with its default value is reported and
+        // the message discarded (the last good bundles keep serving)
+        if (entries.length === 0) throw new TrustError('ERR_WORKLOAD_API_FAILED', 'workloadapi: a FetchJWTBundles response without bundles was discarded');
         const set = new BundleSet();
-        for (const [tdId, bytes] of Object.entries(message.bundles ?? {})) set.add(jwtBundle(parseTrustDomain(tdId), bytes));
+        for (const [tdId, bytes] of entries) set.add(jwtBundle(parseTrustDomain(tdId), bytes));
         this.#bundles = set;
       },
       report: (error) => this.#errors.emit(error),
