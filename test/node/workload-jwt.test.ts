@@ -43,6 +43,13 @@ beforeAll(async () => {
   ];
   agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
 });
+/** A token signed with the bundle's key; `expIn` seconds from now, `null` for no exp. */
+async function mint(claims: Record<string, unknown>, expIn: number | null = 300): Promise<string> {
+  const jwt = new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: signing.kid, typ: 'JWT' });
+  if (expIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expIn);
+  return jwt.sign(signing.privateKey);
+}
+
 afterAll(async () => {
   await agent.stop();
   await rm(dir, { recursive: true, force: true });
@@ -144,6 +151,24 @@ describe('WorkloadJwtSource', () => {
     await waitFor(async () => validateJwtSvid(token, source, { audience: 'use' }).then(() => true, () => false), 3000, 'a jwt-svid key used');
     agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
     await source.close();
+  });
+
+  it.each<[string, (audience: string[]) => Promise<string>, string]>([
+    ['a sub other than spiffe_id', (aud) => mint({ sub: 'spiffe://example.org/other', aud }), 'ERR_JWT_CLAIM_INVALID'],
+    ['no sub', (aud) => mint({ aud }), 'ERR_JWT_CLAIM_INVALID'],
+    ['an audience missing', (aud) => mint({ sub: ID, aud: aud.slice(1) }), 'ERR_JWT_AUDIENCE_MISMATCH'],
+    ['an expired token', (aud) => mint({ sub: ID, aud }, -10), 'ERR_JWT_EXPIRED'],
+    ['no exp', (aud) => mint({ sub: ID, aud }, null), 'ERR_JWT_CLAIM_INVALID'],
+  ])('a JWT-SVID from the agent with %s is refused (%s), as go-spiffe does', async (_name, token, expected) => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const minter = agent.jwtMinter;
+    agent.jwtMinter = async (audience) => [{ spiffe_id: ID, svid: await token(audience), hint: '' }];
+    try {
+      await expect(source.fetchJwtSvid({ audience: ['a1', 'a2'] })).rejects.toMatchObject({ code: expected });
+    } finally {
+      agent.jwtMinter = minter;
+      await source.close();
+    }
   });
 
   it('PermissionDenied on FetchJWTSVID: ERR_WORKLOAD_API_DENIED; no audience: ERR_INPUT_INVALID', async () => {
