@@ -21,6 +21,9 @@ export const DEFAULT_REFRESH_MS = 300_000;
 /** A refresh hint is honoured between these bounds: 30 s and 24 h. */
 export const MIN_REFRESH_MS = 30_000;
 export const MAX_REFRESH_MS = 86_400_000;
+/** Most redirects followed to reach a bundle (Go's `http.Client`, which go-spiffe federation uses, stops after 10). */
+export const MAX_BUNDLE_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export interface FetchSpiffeBundleOptions {
   readonly trustDomain: TrustDomain | string;
@@ -33,6 +36,11 @@ export interface FetchSpiffeBundleOptions {
   readonly maxBytes?: number;
   /** The bundle held so far: a new one with a lower `spiffe_sequence` is refused. */
   readonly previous?: TrustBundle;
+  /**
+   * Redirects followed (each target must itself be a valid bundle endpoint URL: `https:`, no
+   * userinfo); default 10, 0 refuses every redirect.
+   */
+  readonly maxRedirects?: number;
 }
 
 export interface FetchedSpiffeBundle {
@@ -48,9 +56,37 @@ export function refreshIntervalMs(bundle: TrustBundle): number {
 }
 
 /**
- * Fetches and parses the bundle at a bundle endpoint URL (`https:` only, no redirects, capped,
- * one deadline). Throws `ERR_FETCH_*` for the exchange, `ERR_JSON_MALFORMED`/`ERR_BUNDLE_INVALID`
- * for the document, `ERR_BUNDLE_INVALID` when `spiffe_sequence` goes backwards.
+ * A bundle endpoint URL as SPIFFE Federation §5.2.1.1 / §5.2.2.1 define it: scheme `https`, no
+ * userinfo. `redirect` says whether it is a redirect's target (for the error code and message).
+ */
+function bundleEndpointUrl(url: string, base: URL | undefined): URL {
+  const redirect = base !== undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url, base);
+  } catch (err) {
+    if (redirect) throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', 'federation: the redirect target is not a URL', { cause: err });
+    throw new TrustError('ERR_INPUT_INVALID', 'federation: the bundle endpoint URL is not a URL', { cause: err });
+  }
+  if (parsed.protocol !== 'https:') {
+    if (redirect) throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', `federation: ${base.origin} redirected to a ${parsed.protocol} URL; a bundle endpoint is https:`);
+    throw new TrustError('ERR_FETCH_ORIGIN_NOT_ALLOWED', `federation: the https_web profile needs an https: URL (got ${parsed.protocol})`);
+  }
+  if (parsed.username || parsed.password) {
+    if (redirect) throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', `federation: ${base.origin} redirected to a URL with credentials`);
+    throw new TrustError('ERR_INPUT_INVALID', 'federation: the bundle endpoint URL must not carry credentials');
+  }
+  return parsed;
+}
+
+/**
+ * Fetches and parses the bundle at a bundle endpoint URL (`https:` only, capped, one deadline for
+ * the whole exchange). Redirects are followed, up to `maxRedirects` (10), when the target is itself
+ * a valid bundle endpoint URL (SPIFFE Federation §5.2.1.4, §5.2.2.4: clients SHOULD follow them);
+ * every hop goes through the same `fetch`, so the same TLS checks apply to it (for `https_spiffe`,
+ * the same endpoint SPIFFE ID). Throws `ERR_FETCH_*` for the exchange (`ERR_FETCH_REDIRECT_NOT_ALLOWED`
+ * for a redirect to an invalid URL or too many), `ERR_JSON_MALFORMED`/`ERR_BUNDLE_INVALID` for the
+ * document, `ERR_BUNDLE_INVALID` when `spiffe_sequence` goes backwards.
  *
  * @example
  * const { bundle } = await fetchSpiffeBundle('https://example.org/bundle', { trustDomain: 'example.org' })
@@ -58,14 +94,9 @@ export function refreshIntervalMs(bundle: TrustBundle): number {
 export async function fetchSpiffeBundle(url: string, options: FetchSpiffeBundleOptions): Promise<FetchedSpiffeBundle> {
   const td = toTrustDomain(options.trustDomain);
   if ((options.profile ?? 'https_web') !== 'https_web') throw new TrustError('ERR_INPUT_INVALID', `federation: profile ${String(options.profile)} is not available here (https_spiffe needs the Node adapter's mTLS client)`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (err) {
-    throw new TrustError('ERR_INPUT_INVALID', 'federation: the bundle endpoint URL is not a URL', { cause: err });
-  }
-  if (parsed.protocol !== 'https:') throw new TrustError('ERR_FETCH_ORIGIN_NOT_ALLOWED', `federation: the https_web profile needs an https: URL (got ${parsed.protocol})`);
-  if (parsed.username || parsed.password) throw new TrustError('ERR_INPUT_INVALID', 'federation: the bundle endpoint URL must not carry credentials');
+  let parsed = bundleEndpointUrl(url, undefined);
+  const maxRedirects = options.maxRedirects ?? MAX_BUNDLE_REDIRECTS;
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new TrustError('ERR_INPUT_INVALID', 'federation: maxRedirects must be a non-negative integer');
   const fetchFn = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_BUNDLE_FETCH_TIMEOUT_MS;
   const maxBytes = Math.min(options.maxBytes ?? MAX_BUNDLE_BYTES, MAX_BUNDLE_BYTES);
@@ -81,15 +112,30 @@ export async function fetchSpiffeBundle(url: string, options: FetchSpiffeBundleO
   timedOut.catch(() => {});
   try {
     let response: Response;
-    try {
-      response = await Promise.race([fetchFn(parsed.toString(), { method: 'GET', redirect: 'manual', signal: controller.signal, headers: { accept: 'application/json' } }), timedOut]);
-    } catch (err) {
-      if (err instanceof TrustError) throw err;
-      throw new TrustError('ERR_FETCH_FAILED', `federation: fetching ${parsed.origin}${parsed.pathname} failed`, { cause: err });
+    for (let hops = 0; ; hops++) {
+      try {
+        // redirects are followed here, not by fetch, so that every target is checked first
+        response = await Promise.race([fetchFn(parsed.toString(), { method: 'GET', redirect: 'manual', signal: controller.signal, headers: { accept: 'application/json' } }), timedOut]);
+      } catch (err) {
+        if (err instanceof TrustError) throw err;
+        throw new TrustError('ERR_FETCH_FAILED', `federation: fetching ${parsed.origin}${parsed.pathname} failed`, { cause: err });
+      }
+      // a browser's manual mode hides the target: nothing to check, so nothing to follow
+      if (response.type === 'opaqueredirect') {
+        throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', `federation: ${parsed.origin} redirected and this platform does not expose the target`);
+      }
+      if (!REDIRECT_STATUSES.has(response.status)) break;
+      response.body?.cancel().catch(() => {});
+      const location = response.headers.get('location');
+      if (location === null || location === '') throw new TrustError('ERR_FETCH_FAILED', `federation: ${parsed.origin} answered ${response.status} without a Location`);
+      if (hops >= maxRedirects) {
+        throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', maxRedirects === 0 ? `federation: ${parsed.origin} answered ${response.status}; redirects are not followed (maxRedirects: 0)` : `federation: more than ${maxRedirects} redirects from ${url.slice(0, 200)}`);
+      }
+      parsed = bundleEndpointUrl(location, parsed);
     }
     if (response.status >= 300 && response.status < 400) {
       response.body?.cancel().catch(() => {});
-      throw new TrustError('ERR_FETCH_REDIRECT_NOT_ALLOWED', `federation: ${parsed.origin} answered ${response.status}; bundle endpoints are not followed through redirects`);
+      throw new TrustError('ERR_FETCH_FAILED', `federation: ${parsed.origin} answered HTTP ${response.status}`);
     }
     if (response.status === 404) {
       response.body?.cancel().catch(() => {});
@@ -294,8 +340,11 @@ export class FederatedBundleSource implements BundleSource {
         }
       } catch (err) {
         entry.lastError = err instanceof TrustError ? err : new TrustError('ERR_FETCH_FAILED', 'federation: refresh failed', { cause: err });
-        // retry sooner than a full interval, but not on every request
-        entry.dueAt = this.#now() + Math.min(entry.refreshMs, MIN_REFRESH_MS);
+        // SPIFFE Federation §6.2: "If attempts to poll the bundle endpoint fail, bundle endpoint
+        // clients SHOULD retry at the next polling interval, rather than immediately or
+        // aggressively": with a bundle held, the next interval. With none yet there is nothing to
+        // serve, so retry after 30 s (at most the interval), still not on every request.
+        entry.dueAt = this.#now() + (entry.bundle ? entry.refreshMs : Math.min(entry.refreshMs, MIN_REFRESH_MS));
       } finally {
         entry.inflight = undefined;
       }

@@ -31,9 +31,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * the standard requires the caller to know it).
  *
  * Rules: `keys` is required (an empty array is valid and means every key was revoked); entries
- * with an unknown `use`, or a key type/curve the core does not support, are ignored; `use` and
- * `kty` must be present; `x509-svid` entries carry exactly one CA certificate in `x5c`, no `kid`,
- * and key members that match the certificate; `jwt-svid` entries carry a unique non-empty `kid`;
+ * without `use` or with an unknown `use`, or with a key type/curve the core does not support, are
+ * ignored; `kty` must be present; `x509-svid` entries without a certificate in `x5c` are ignored,
+ * otherwise the first `x5c` certificate (any others are ignored) must be a CA matching the entry's
+ * key members, and `kid` must not be set; `jwt-svid` entries carry a unique non-empty `kid`;
  * no entry may carry private key members; `spiffe_sequence` and `spiffe_refresh_hint`, when set,
  * are non-negative integers. Malformed JSON is `ERR_JSON_MALFORMED`, any other violation
  * `ERR_BUNDLE_INVALID` naming the entry.
@@ -72,17 +73,22 @@ export function parseSpiffeBundle(json: string | object, trustDomain: TrustDomai
   keys.forEach((entry: unknown, i: number) => {
     if (!isObject(entry)) throw invalid(`key ${i} is not a JSON object`);
     const use = entry['use'];
-    if (use === undefined) throw invalid(`key ${i}: "use" is required`);
+    // Trust Domain and Bundle §4.2.2: "Clients encountering either a missing `use` parameter or an
+    // unknown `use` value MUST ignore the entire JWK element" (go-spiffe spiffebundle.Parse: the
+    // switch on key.Use has no default, so such entries are skipped too)
+    if (use === undefined) return;
     if (typeof use !== 'string') throw invalid(`key ${i}: "use" must be a string`);
-    if (use !== 'x509-svid' && use !== 'jwt-svid') return; // §4.2.2: unknown uses are ignored
+    if (use !== 'x509-svid' && use !== 'jwt-svid') return;
     const kty = entry['kty'];
     if (kty === undefined) throw invalid(`key ${i}: "kty" is required`);
     if (typeof kty !== 'string') throw invalid(`key ${i}: "kty" must be a string`);
     if ((kty === 'EC' || kty === 'OKP') && typeof entry['crv'] !== 'string') throw invalid(`key ${i}: "crv" is required for ${kty}`);
     if (!isSupportedKeyType(entry)) return; // §4.2.1: unknown key types are ignored
     const where = `${use} entry ${i}`;
-    if (use === 'x509-svid') x509.push(x509Authority(entry, where));
-    else {
+    if (use === 'x509-svid') {
+      const cert = x509Authority(entry, where);
+      if (cert) x509.push(cert);
+    } else {
       const kid = entry['kid'];
       if (kid === undefined || kid === '') throw invalid(`${where}: "kid" is required`);
       if (typeof kid !== 'string') throw invalid(`${where}: "kid" must be a string`);
@@ -100,12 +106,17 @@ export function parseSpiffeBundle(json: string | object, trustDomain: TrustDomai
   });
 }
 
-function x509Authority(entry: Record<string, unknown>, where: string): Certificate {
-  // X509-SVID §6.1: publishers MUST NOT set kid and MUST put exactly one CA certificate in x5c.
+/** The CA certificate of an `x509-svid` entry, or undefined when the entry is to be ignored. */
+function x509Authority(entry: Record<string, unknown>, where: string): Certificate | undefined {
+  // X509-SVID §6.1: publishers MUST NOT set kid (refused: the standard forbids it).
   if (entry['kid'] !== undefined) throw invalid(`${where}: "kid" must not be set on x509-svid entries`);
   const x5c = entry['x5c'];
-  if (!Array.isArray(x5c)) throw invalid(`${where}: "x5c" is required`);
-  if (x5c.length !== 1) throw invalid(`expected a single certificate in ${where}; got ${x5c.length}`);
+  // X509-SVID §6.2 (consuming): "If `x5c` is not set, or is empty, then the entry MUST be ignored"
+  // and "If the `x5c` parameter contains multiple values, then all but the first MUST be ignored."
+  // go-spiffe refuses both (spiffebundle.Parse: "expected a single certificate"); the standard's
+  // consumer rule wins here.
+  if (x5c === undefined || (Array.isArray(x5c) && x5c.length === 0)) return undefined;
+  if (!Array.isArray(x5c)) throw invalid(`${where}: "x5c" must be an array`);
   if (typeof x5c[0] !== 'string') throw invalid(`${where}: "x5c" values must be base64 strings`);
   let cert: Certificate;
   try {

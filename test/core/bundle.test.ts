@@ -100,10 +100,22 @@ describe('parseSpiffeBundle accepts', () => {
     ['a symmetric key', { use: 'jwt-svid', kty: 'oct', kid: 'k', k: 'c2VjcmV0' }],
     ['an unsupported curve', { use: 'jwt-svid', kty: 'EC', crv: 'secp256k1', kid: 'k', x: 'AA', y: 'AA' }],
     ['an X25519 key', { use: 'jwt-svid', kty: 'OKP', crv: 'X25519', kid: 'k', x: 'AA' }],
+    // Trust Domain and Bundle §4.2.2: a missing use MUST be ignored, like an unknown one
+    ['no use', { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }],
+    ['no use, no kty', { kid: 'k' }],
+    // X509-SVID §6.2: an x509-svid entry without x5c, or with an empty one, MUST be ignored
+    ['an x509-svid entry without x5c', { use: 'x509-svid', kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }],
+    ['an x509-svid entry with an empty x5c', { use: 'x509-svid', kty: 'EC', crv: 'P-256', x: 'x', y: 'y', x5c: [] }],
   ])('and ignores an entry with %s', (_name, entry) => {
     const b = parseSpiffeBundle(doc([entry, { use: 'jwt-svid', kid: 'k1', ...jwtEc }]), TD);
     expect([...b.jwtAuthorities.keys()]).toEqual(['k1']);
     expect(b.x509Authorities).toHaveLength(0);
+  });
+
+  it('uses the first x5c certificate of an x509-svid entry and ignores the others (X509-SVID §6.2)', () => {
+    const b = parseSpiffeBundle(doc([{ ...ecEntry, x5c: [b64Encode(ecRoot.der), b64Encode(otherRoot.der), 'not even base64!', 7] }]), TD);
+    expect(b.x509Authorities).toHaveLength(1);
+    expect(b.x509Authorities[0]!.der).toEqual(ecRoot.der);
   });
 
   it('unknown top-level parameters and a JSON object input', () => {
@@ -127,15 +139,13 @@ describe('parseSpiffeBundle rejects', () => {
     ['keys null', () => '{"keys": null}', 'ERR_BUNDLE_INVALID', 'must be an array'],
     ['keys an object', () => '{"keys": {}}', 'ERR_BUNDLE_INVALID', 'must be an array'],
     ['an entry that is not an object', () => doc(['x']), 'ERR_BUNDLE_INVALID', 'key 0 is not a JSON object'],
-    ['an entry without use', () => doc([{ kty: 'EC' }]), 'ERR_BUNDLE_INVALID', '"use" is required'],
     ['use not a string', () => doc([{ use: 1, kty: 'EC' }]), 'ERR_BUNDLE_INVALID', '"use" must be a string'],
     ['an entry without kty', () => doc([{ use: 'jwt-svid', kid: 'k' }]), 'ERR_BUNDLE_INVALID', '"kty" is required'],
     ['an EC entry without crv', () => doc([{ use: 'jwt-svid', kid: 'k', kty: 'EC', x: 'AA', y: 'AA' }]), 'ERR_BUNDLE_INVALID', '"crv" is required'],
     // x509-svid entries
     ['an x509-svid entry with a kid', () => doc([{ ...ecEntry, kid: 'k' }]), 'ERR_BUNDLE_INVALID', '"kid" must not be set'],
-    ['an x509-svid entry without x5c', () => doc([{ ...ecEntry, x5c: undefined }]), 'ERR_BUNDLE_INVALID', '"x5c" is required'],
-    ['an x509-svid entry with empty x5c', () => doc([{ ...ecEntry, x5c: [] }]), 'ERR_BUNDLE_INVALID', 'expected a single certificate in x509-svid entry 0; got 0'],
-    ['an x509-svid entry with two certificates', () => doc([{ ...ecEntry, x5c: [b64Encode(ecRoot.der), b64Encode(otherRoot.der)] }]), 'ERR_BUNDLE_INVALID', 'got 2'],
+    ['x5c not an array', () => doc([{ ...ecEntry, x5c: b64Encode(ecRoot.der) }]), 'ERR_BUNDLE_INVALID', '"x5c" must be an array'],
+    ['the first x5c certificate not the entry key (the second is)', () => doc([{ ...ecEntry, x5c: [b64Encode(otherRoot.der), b64Encode(ecRoot.der)] }]), 'ERR_BUNDLE_INVALID', 'do not match'],
     ['x5c not base64', () => doc([{ ...ecEntry, x5c: ['not base64!'] }]), 'ERR_BUNDLE_INVALID', 'valid certificate'],
     ['x5c in base64url', () => doc([{ ...ecEntry, x5c: [b64Encode(ecRoot.der).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')] }]), 'ERR_BUNDLE_INVALID', 'valid certificate'],
     ['x5c not a certificate', () => doc([{ ...ecEntry, x5c: ['AAECAw=='] }]), 'ERR_BUNDLE_INVALID', 'valid certificate'],

@@ -20,6 +20,24 @@ const doc = (cas: TestCA[], extra: { sequence?: number; refreshHint?: number } =
 type Endpoint = (url: string, init?: RequestInit) => Promise<Response>;
 const answer = (body: BodyInit | null, init: ResponseInit = {}): Endpoint => async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' }, ...init });
 
+/** An endpoint that redirects each URL in `map` to its target and serves the bundle elsewhere. */
+const hops =
+  (map: Record<string, string>, status = 302): Endpoint =>
+  async (url) =>
+    url in map ? new Response(null, { status, headers: { location: map[url]! } }) : new Response(doc([partner]), { status: 200 });
+/** `n` redirects: /0 → /1 → … → /n, which serves the bundle. */
+const chain = (n: number): Endpoint => {
+  const map: Record<string, string> = { [URL_]: 'https://partner.test/hop/1' };
+  for (let i = 1; i < n; i++) map[`https://partner.test/hop/${i}`] = `https://partner.test/hop/${i + 1}`;
+  return hops(map);
+};
+/** What a browser's fetch answers in `redirect: 'manual'` mode. */
+const opaqueRedirect = (): Response => {
+  const r = new Response(null, { status: 200 });
+  Object.defineProperty(r, 'type', { value: 'opaqueredirect' });
+  return r;
+};
+
 beforeAll(async () => {
   partner = await TestCA.create({ trustDomain: 'partner.test' });
   partner2 = await TestCA.create({ trustDomain: 'partner.test' });
@@ -58,7 +76,17 @@ describe('fetchSpiffeBundle (https_web)', () => {
     ['credentials in the URL', 'https://u:p@partner.test/bundle', answer('{}'), 'ERR_INPUT_INVALID'],
     ['404', URL_, answer('no', { status: 404 }), 'ERR_FETCH_NOT_FOUND'],
     ['500', URL_, answer('no', { status: 500 }), 'ERR_FETCH_FAILED'],
-    ['a redirect', URL_, answer(null, { status: 302, headers: { location: 'https://evil.test/bundle' } }), 'ERR_FETCH_REDIRECT_NOT_ALLOWED'],
+    // SPIFFE Federation §5.2.1.4: redirects are followed only to valid bundle endpoint URLs
+    ['a redirect to an http: URL', URL_, hops({ [URL_]: 'http://cdn.test/bundle' }), 'ERR_FETCH_REDIRECT_NOT_ALLOWED'],
+    ['a redirect to a URL with userinfo', URL_, hops({ [URL_]: 'https://u:p@cdn.test/bundle' }), 'ERR_FETCH_REDIRECT_NOT_ALLOWED'],
+    ['a redirect to something that is not a URL', URL_, hops({ [URL_]: 'https://[::1' }), 'ERR_FETCH_REDIRECT_NOT_ALLOWED'],
+    ['a redirect loop', URL_, hops({ [URL_]: URL_ }), 'ERR_FETCH_REDIRECT_NOT_ALLOWED'],
+    ['11 redirects', URL_, chain(11), 'ERR_FETCH_REDIRECT_NOT_ALLOWED'],
+    ['a redirect when maxRedirects is 0', URL_, hops({ [URL_]: 'https://cdn.test/bundle' }), 'ERR_FETCH_REDIRECT_NOT_ALLOWED', { maxRedirects: 0 }],
+    ['a redirect without Location', URL_, answer(null, { status: 302 }), 'ERR_FETCH_FAILED'],
+    ['a 304', URL_, answer(null, { status: 304 }), 'ERR_FETCH_FAILED'],
+    ['a browser opaque redirect', URL_, async () => opaqueRedirect(), 'ERR_FETCH_REDIRECT_NOT_ALLOWED'],
+    ['maxRedirects not an integer', URL_, answer('{}'), 'ERR_INPUT_INVALID', { maxRedirects: -1 }],
     ['a Content-Length over the cap', URL_, answer('x'.repeat(5000)), 'ERR_FETCH_TOO_LARGE', { maxBytes: 1000 }],
     ['a streamed body over the cap', URL_, answer(new ReadableStream({ start(c) { c.enqueue(new Uint8Array(800)); c.enqueue(new Uint8Array(800)); c.close(); } })), 'ERR_FETCH_TOO_LARGE', { maxBytes: 1000 }],
     ['a slow endpoint', URL_, () => new Promise<Response>(() => {}), 'ERR_FETCH_TIMEOUT', { timeoutMs: 50 }],
@@ -69,6 +97,23 @@ describe('fetchSpiffeBundle (https_web)', () => {
   ];
   it.each(cases)('%s → %s', async (_name, url, endpoint, expected, extra) => {
     expect(await code(url, endpoint, extra ?? {})).toBe(expected);
+  });
+
+  it.each<[string, Endpoint]>([
+    ['a 302 to another https origin', hops({ [URL_]: 'https://cdn.test/partner/bundle.json' })],
+    ['a 301', hops({ [URL_]: 'https://cdn.test/b' }, 301)],
+    ['a 303', hops({ [URL_]: 'https://cdn.test/b' }, 303)],
+    ['a 307', hops({ [URL_]: 'https://cdn.test/b' }, 307)],
+    ['a 308', hops({ [URL_]: 'https://cdn.test/b' }, 308)],
+    ['a relative Location', hops({ [URL_]: '/moved/bundle' })],
+    ['10 redirects', chain(10)],
+  ])('follows %s to a valid bundle endpoint URL (Federation §5.2.1.4)', async (_name, endpoint) => {
+    const seen: string[] = [];
+    const r = await fetchSpiffeBundle(URL_, { trustDomain: 'partner.test', fetch: (async (u: string, init?: RequestInit) => (seen.push(u), endpoint(u, init))) as typeof fetch });
+    expect(r.bundle.x509Authorities).toHaveLength(1);
+    expect(seen[0]).toBe(URL_);
+    expect(seen.length).toBeGreaterThan(1);
+    if (_name === 'a relative Location') expect(seen[1]).toBe('https://partner.test/moved/bundle');
   });
 
   it('spiffe_sequence never goes backwards', async () => {
@@ -102,7 +147,11 @@ describe('FederatedBundleSource', () => {
     expect(kept.x509Authorities[0]!.subject.text).toBe(partner.certificate.subject.text);
     expect(source.status()[0]).toMatchObject({ stale: true, lastError: { code: 'ERR_FETCH_FAILED' } });
 
+    // Federation §6.2: a failed poll is retried at the next polling interval, not sooner
     now += 31_000;
+    await source.getBundle('partner.test');
+    expect(calls).toBe(2);
+    now += 30_000;
     mode = 'rotated';
     expect((await source.getBundle('partner.test')).x509Authorities[0]!.subject.text).toBe(partner2.certificate.subject.text);
     expect(source.status()[0]).toMatchObject({ stale: false, sequence: 2 });
@@ -114,6 +163,30 @@ describe('FederatedBundleSource', () => {
     await expect(source.getBundle('partner.test')).rejects.toMatchObject({ code: 'ERR_BUNDLE_NOT_FOUND', message: expect.stringContaining('ERR_FETCH_FAILED') });
     await expect(source.getBundle('other.test')).rejects.toMatchObject({ code: 'ERR_BUNDLE_NOT_FOUND' });
     expect(() => new FederatedBundleSource([{ trustDomain: 'a.test', url: URL_ }, { trustDomain: 'a.test', url: URL_ }])).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }));
+  });
+
+  it('a trust domain never fetched is retried after 30 s; every refresh starts at the configured URL (Federation §5.2.1.4)', async () => {
+    let now = 1_000_000;
+    const seen: string[] = [];
+    let up = false;
+    const redirecting = hops({ [URL_]: 'https://cdn.test/bundle' });
+    const endpoint = (async (u: string, init?: RequestInit) => {
+      seen.push(u);
+      if (!up) throw new TypeError('connection refused');
+      return redirecting(u, init);
+    }) as typeof fetch;
+    const source = new FederatedBundleSource([{ trustDomain: 'partner.test', url: URL_ }], { fetch: endpoint, now: () => now });
+    await expect(source.getBundle('partner.test')).rejects.toMatchObject({ code: 'ERR_BUNDLE_NOT_FOUND' });
+    now += 29_000;
+    await expect(source.getBundle('partner.test')).rejects.toMatchObject({ code: 'ERR_BUNDLE_NOT_FOUND' });
+    expect(seen).toEqual([URL_]);
+    now += 1_000;
+    up = true;
+    await source.getBundle('partner.test');
+    expect(seen).toEqual([URL_, URL_, 'https://cdn.test/bundle']);
+    now += 300_000;
+    await source.getBundle('partner.test');
+    expect(seen).toEqual([URL_, URL_, 'https://cdn.test/bundle', URL_, 'https://cdn.test/bundle']);
   });
 
   it('concurrent requests share one refresh', async () => {

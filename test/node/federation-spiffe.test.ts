@@ -2,7 +2,7 @@
  * The https_spiffe federation profile on real TLS: a bundle endpoint served by a Node HTTPS
  * server with its X509-SVID, fetched by fetchSpiffeBundleSpiffe — accepted for the configured
  * endpoint ID, refused for another ID or a CA the held bundle does not have (nothing requested),
- * a slow endpoint timed out.
+ * a slow endpoint timed out; redirects followed only to a server with the same endpoint SVID.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:https';
@@ -18,6 +18,8 @@ let server: Server;
 let url: string;
 let requests = 0;
 let slow = false;
+let other: Server;
+let otherUrl: string;
 
 beforeAll(async () => {
   partner = await TestCA.create({ trustDomain: 'partner.test' });
@@ -26,15 +28,24 @@ beforeAll(async () => {
   server = createServer({ cert: svid.pem, key: svid.keyPem }, (req, res) => {
     requests++;
     if (slow) return; // never answers
+    if (req.url === '/moved') return res.writeHead(302, { location: '/bundle' }).end();
+    if (req.url === '/moved-away') return res.writeHead(307, { location: `${otherUrl}/bundle` }).end();
     res.setHeader('content-type', 'application/json');
     res.end(doc);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/bundle`;
+  // the same trust domain and CA, another SPIFFE ID: a redirect there must be refused
+  const otherSvid = await partner.issueSVID('spiffe://partner.test/cdn');
+  other = createServer({ cert: otherSvid.pem, key: otherSvid.keyPem }, (_req, res) => res.end(doc));
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  otherUrl = `https://127.0.0.1:${(other.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  for (const s of [server, other]) {
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
 });
 
 const held = () => new TrustBundle('partner.test', { x509Authorities: [partner.der] });
@@ -66,6 +77,19 @@ describe('fetchSpiffeBundleSpiffe', () => {
     const before = requests;
     expect(await code({ bundles: new TrustBundle('partner.test', { x509Authorities: [other.der] }) })).toBe('ERR_PEER_CERTIFICATE_INVALID');
     expect(requests).toBe(before);
+  });
+
+  it('a redirect is followed when the target presents the same endpoint SVID (Federation §5.2.2.4)', async () => {
+    const r = await fetchSpiffeBundleSpiffe(url.replace('/bundle', '/moved'), { trustDomain: 'partner.test', endpointSpiffeId: ENDPOINT_ID, bundles: held() });
+    expect(r.bundle.sequence).toBe(7);
+  });
+
+  it('a redirect to a server with another SPIFFE ID: ERR_PEER_NOT_AUTHORIZED', async () => {
+    const before = requests;
+    await expect(fetchSpiffeBundleSpiffe(url.replace('/bundle', '/moved-away'), { trustDomain: 'partner.test', endpointSpiffeId: ENDPOINT_ID, bundles: held() })).rejects.toMatchObject({
+      code: 'ERR_PEER_NOT_AUTHORIZED',
+    });
+    expect(requests).toBe(before + 1);
   });
 
   it('a sequence going backwards, a slow endpoint', async () => {

@@ -56,6 +56,11 @@ describe('Workload Endpoint addresses (SPIFFE Workload Endpoint §4)', () => {
   const valid: Array<[string, string]> = [
     ['unix:///run/spire/agent.sock', 'unix:///run/spire/agent.sock'],
     ['unix:///tmp/a%20b.sock', 'unix:///tmp/a b.sock'],
+    // no authority at all, an absolute path: conforms to §4 (go-spiffe accepts it too)
+    ['unix:/run/agent.sock', 'unix:///run/agent.sock'],
+    // RFC 3986 §3.1: the scheme is case-insensitive
+    ['UNIX:///run/agent.sock', 'unix:///run/agent.sock'],
+    ['Tcp://127.0.0.1:8081', '127.0.0.1:8081'],
     ['tcp://127.0.0.1:8081', '127.0.0.1:8081'],
     ['tcp://[::1]:8081', '[::1]:8081'],
   ];
@@ -66,7 +71,8 @@ describe('Workload Endpoint addresses (SPIFFE Workload Endpoint §4)', () => {
     ['/run/spire/agent.sock', /no scheme/],
     ['http://127.0.0.1:8081', /scheme must be unix or tcp/],
     ['unix:opaque', /opaque/],
-    ['unix:/run/agent.sock', /unix:\/\/\/absolute/],
+    ['unix:/', /absolute path/],
+    ['unix:', /opaque/],
     ['unix://host/run/agent.sock', /must not include an authority/],
     ['unix://foo', /must not include an authority/],
     ['unix://', /absolute path/],

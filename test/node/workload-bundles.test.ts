@@ -54,6 +54,12 @@ describe('WorkloadX509BundleSource', () => {
     await waitFor(() => errors.length > 0, 3000, 'the refusal');
     expect(errors[0]!.code).toBe('ERR_X509_MALFORMED');
     expect((await verifyX509Svid((await ca.issueSVID('spiffe://example.org/a')).der, source)).id.toString()).toBe('spiffe://example.org/a');
+
+    // Workload API §5.2.2 / §4.5: bundles is mandatory; a response without any is discarded
+    agent.pushX509Bundles({});
+    await waitFor(() => errors.length > 1, 3000, 'the second refusal');
+    expect(errors[1]!.code).toBe('ERR_WORKLOAD_API_FAILED');
+    expect((await verifyX509Svid((await ca.issueSVID('spiffe://example.org/b')).der, source)).id.toString()).toBe('spiffe://example.org/b');
     await source.close();
     expect(() => source.getBundle('example.org')).toThrow(expect.objectContaining({ code: 'ERR_SVID_SOURCE_UNAVAILABLE' }));
     agent.pushX509Bundles({ 'example.org': [ca], 'partner.test': [partner] });

@@ -43,6 +43,13 @@ beforeAll(async () => {
   ];
   agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
 });
+/** A token signed with the bundle's key; `expIn` seconds from now, `null` for no exp. */
+async function mint(claims: Record<string, unknown>, expIn: number | null = 300): Promise<string> {
+  const jwt = new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: signing.kid, typ: 'JWT' });
+  if (expIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expIn);
+  return jwt.sign(signing.privateKey);
+}
+
 afterAll(async () => {
   await agent.stop();
   await rm(dir, { recursive: true, force: true });
@@ -102,6 +109,66 @@ describe('WorkloadJwtSource', () => {
     expect((await validateJwtSvid(token, source, { audience: 'm' })).id.toString()).toBe(ID);
     agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
     await source.close();
+  });
+
+  it.each<[string, string]>([
+    ['__proto__', 'a kid that is an Object.prototype name'],
+    ['toString', 'a kid that is an inherited property name'],
+  ])('kid %j (%s) is just a key ID', async (kid) => {
+    const key = await keyPair(kid);
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const token = await new jose.SignJWT({ sub: ID, aud: 'kid' }).setProtectedHeader({ alg: 'ES256', kid }).setExpirationTime('5m').sign(key.privateKey);
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk, key.jwk] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'kid' }).then(() => true, () => false), 3000, `the bundle with kid ${kid}`);
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await source.close();
+  });
+
+  it.each<[string, () => Record<string, { keys: JsonWebKey[] }>, string]>([
+    // Workload API §6.2.2 / §4.5: bundles is mandatory; a response without any is discarded
+    ['no bundles at all', () => ({}), 'ERR_WORKLOAD_API_FAILED'],
+    ['a key without kid', () => ({ 'example.org': { keys: [{ ...signing.jwk, kid: undefined } as JsonWebKey] } }), 'ERR_BUNDLE_INVALID'],
+    ['a kid twice', () => ({ 'example.org': { keys: [signing.jwk, signing.jwk] } }), 'ERR_BUNDLE_INVALID'],
+  ])('a JWT bundles update with %s is refused (%s) and the last good bundles kept', async (_name, update, expected) => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const errors: TrustError[] = [];
+    source.onError((e) => errors.push(e as TrustError));
+    const { token } = await source.fetchJwtSvid({ audience: 'kept' });
+    agent.pushJwtBundles(update());
+    await waitFor(() => errors.length > 0, 3000, 'the refusal');
+    expect(errors[0]!.code).toBe(expected);
+    expect((await validateJwtSvid(token, source, { audience: 'kept' })).id.toString()).toBe(ID);
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await source.close();
+  });
+
+  it('a key of another use in a JWT bundle is ignored, never used for JWT-SVIDs (Workload API §6.2.2)', async () => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const { token } = await source.fetchJwtSvid({ audience: 'use' });
+    agent.pushJwtBundles({ 'example.org': { keys: [{ ...signing.jwk, use: 'x509-svid' } as JsonWebKey] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'use' }).then(() => false, (e: TrustError) => e.code === 'ERR_JWS_KEY_NOT_FOUND'), 3000, 'the x509-svid key ignored');
+    agent.pushJwtBundles({ 'example.org': { keys: [{ ...signing.jwk, use: 'jwt-svid' } as JsonWebKey] } });
+    await waitFor(async () => validateJwtSvid(token, source, { audience: 'use' }).then(() => true, () => false), 3000, 'a jwt-svid key used');
+    agent.pushJwtBundles({ 'example.org': { keys: [signing.jwk] } });
+    await source.close();
+  });
+
+  it.each<[string, (audience: string[]) => Promise<string>, string]>([
+    ['a sub other than spiffe_id', (aud) => mint({ sub: 'spiffe://example.org/other', aud }), 'ERR_JWT_CLAIM_INVALID'],
+    ['no sub', (aud) => mint({ aud }), 'ERR_JWT_CLAIM_INVALID'],
+    ['an audience missing', (aud) => mint({ sub: ID, aud: aud.slice(1) }), 'ERR_JWT_AUDIENCE_MISMATCH'],
+    ['an expired token', (aud) => mint({ sub: ID, aud }, -10), 'ERR_JWT_EXPIRED'],
+    ['no exp', (aud) => mint({ sub: ID, aud }, null), 'ERR_JWT_CLAIM_INVALID'],
+  ])('a JWT-SVID from the agent with %s is refused (%s), as go-spiffe does', async (_name, token, expected) => {
+    const source = await WorkloadJwtSource.open({ address: agent.address, readyTimeoutMs: 5000 });
+    const minter = agent.jwtMinter;
+    agent.jwtMinter = async (audience) => [{ spiffe_id: ID, svid: await token(audience), hint: '' }];
+    try {
+      await expect(source.fetchJwtSvid({ audience: ['a1', 'a2'] })).rejects.toMatchObject({ code: expected });
+    } finally {
+      agent.jwtMinter = minter;
+      await source.close();
+    }
   });
 
   it('PermissionDenied on FetchJWTSVID: ERR_WORKLOAD_API_DENIED; no audience: ERR_INPUT_INVALID', async () => {

@@ -1,7 +1,7 @@
 /**
  * The Workload API address, as the SPIFFE Workload Endpoint standard (§4) says: a URI, from the
- * option or `SPIFFE_ENDPOINT_SOCKET`. `unix`: no authority, an absolute path, nothing else
- * (`unix:///run/spire/agent.sock`). `tcp`: the host an IP address, a port, nothing else
+ * option or `SPIFFE_ENDPOINT_SOCKET`. `unix`: no authority (empty or absent), an absolute path,
+ * nothing else (`unix:///run/spire/agent.sock`, `unix:/run/spire/agent.sock`). `tcp`: the host an IP address, a port, nothing else
  * (`tcp://127.0.0.1:8081`). Anything else is `ERR_CONFIG_INVALID` saying which rule it breaks.
  */
 import { isIP } from 'node:net';
@@ -34,17 +34,24 @@ export function parseWorkloadEndpoint(address: string): WorkloadEndpoint {
   const rest = address.slice(scheme.length + 1);
   if (rest.includes('?')) throw bad(address, 'it must not include a query');
   if (rest.includes('#')) throw bad(address, 'it must not include a fragment');
-  switch (scheme) {
+  // RFC 3986 §3.1: schemes are case-insensitive (go-spiffe's url.Parse lowercases them too)
+  switch (scheme.toLowerCase()) {
     case 'unix': {
-      if (!rest.startsWith('//')) {
-        if (rest.startsWith('/')) throw bad(address, 'write a unix socket as unix:///absolute/path (an empty authority)');
+      let path: string;
+      if (rest.startsWith('//')) {
+        const afterSlashes = rest.slice(2);
+        const slash = afterSlashes.indexOf('/');
+        const authority = slash === -1 ? afterSlashes : afterSlashes.slice(0, slash);
+        if (authority !== '') throw bad(address, 'a unix socket URI must not include an authority (use unix:///absolute/path)');
+        path = slash === -1 ? '' : afterSlashes.slice(slash);
+      } else if (rest.startsWith('/')) {
+        // Workload Endpoint §4: "the authority component MUST NOT be set, and the path component
+        // MUST be set to the absolute path": `unix:/path` has no authority at all, which conforms
+        // (go-spiffe addr_posix.go accepts it: not opaque, a path)
+        path = rest;
+      } else {
         throw bad(address, 'a unix socket URI must not be opaque');
       }
-      const afterSlashes = rest.slice(2);
-      const slash = afterSlashes.indexOf('/');
-      const authority = slash === -1 ? afterSlashes : afterSlashes.slice(0, slash);
-      if (authority !== '') throw bad(address, 'a unix socket URI must not include an authority (use unix:///absolute/path)');
-      const path = slash === -1 ? '' : afterSlashes.slice(slash);
       if (path === '' || path === '/') throw bad(address, 'a unix socket URI must include the absolute path of the socket');
       let decoded: string;
       try {

@@ -33,8 +33,13 @@ export class WorkloadX509BundleSource implements BundleSource {
       address: this.endpoint.address,
       open: () => this.#client.FetchX509Bundles({}, workloadMetadata()),
       handle: (message) => {
+        const entries = Object.entries(message.bundles ?? {});
+        // Workload API §5.2.2: bundles "MUST contain at least the trust bundle for the trust domain
+        // in which the server resides"; §4.5: a mandatory field with its default value is reported
+        // and the message discarded (the last good bundles keep serving)
+        if (entries.length === 0) throw new TrustError('ERR_WORKLOAD_API_FAILED', 'workloadapi: a FetchX509Bundles response without bundles was discarded');
         const set = new BundleSet();
-        for (const [tdId, der] of Object.entries(message.bundles ?? {})) {
+        for (const [tdId, der] of entries) {
           const td = parseTrustDomain(tdId);
           const pem = splitDerCertificates(der, `bundle of ${td.name}`).map((c) => encodePem('CERTIFICATE', c)).join('');
           set.add(TrustBundle.fromPem(td, pem));

@@ -41,21 +41,26 @@ function jwtBundle(td: TrustDomain, bytes: Buffer): TrustBundle {
   }
   const keys = (doc as { keys?: unknown })?.keys;
   if (!Array.isArray(keys)) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: the JWT bundle of ${td.name} has no keys array`);
-  const authorities: Record<string, JsonWebKey> = {};
+  // a Map, not an object: a kid such as "__proto__" or "toString" is just a key ID
+  const authorities = new Map<string, JsonWebKey>();
   for (const key of keys) {
+    const use = (key as { use?: unknown })?.use;
+    // Workload API §6.2.2: "The server MUST NOT include keys with other uses in the returned JWT
+    // bundles"; one that does is ignored (Trust Domain and Bundle §4.2.2), never used for JWTs
+    if (use !== undefined && use !== 'jwt-svid') continue;
     const kid = (key as { kid?: unknown })?.kid;
     if (typeof kid !== 'string' || kid === '') throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: a key of the JWT bundle of ${td.name} has no kid`);
-    if (kid in authorities) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: kid ${JSON.stringify(kid)} twice in the JWT bundle of ${td.name}`);
-    authorities[kid] = key as JsonWebKey;
+    if (authorities.has(kid)) throw new TrustError('ERR_BUNDLE_INVALID', `workloadapi: kid ${JSON.stringify(kid)} twice in the JWT bundle of ${td.name}`);
+    authorities.set(kid, key as JsonWebKey);
   }
   return new TrustBundle(td, { jwtAuthorities: authorities });
 }
 
-/** The unverified `exp` and `aud` of a JWT (the token comes from our own agent; verifiers use validateJwtSvid). */
-function claimsOf(token: string): { exp: number; aud: string[] } {
+/** The unverified `sub`, `exp` and `aud` of a JWT (the token comes from our own agent; verifiers use validateJwtSvid). */
+function claimsOf(token: string): { sub: unknown; exp: number; aud: string[] } {
   const parts = token.split('.');
   if (parts.length !== 3) throw new TrustError('ERR_JWS_MALFORMED', 'workloadapi: the agent returned a JWT-SVID that is not a compact JWS');
-  let payload: { exp?: unknown; aud?: unknown };
+  let payload: { sub?: unknown; exp?: unknown; aud?: unknown };
   try {
     payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as typeof payload;
   } catch (err) {
@@ -63,7 +68,7 @@ function claimsOf(token: string): { exp: number; aud: string[] } {
   }
   if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw new TrustError('ERR_JWT_CLAIM_INVALID', 'workloadapi: the JWT-SVID has no exp');
   const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud.filter((a): a is string => typeof a === 'string') : [];
-  return { exp: payload.exp, aud };
+  return { sub: payload.sub, exp: payload.exp, aud };
 }
 
 /** google.protobuf.Struct (as proto-loader decodes it) → a plain object. */
@@ -112,8 +117,13 @@ export class WorkloadJwtSource implements BundleSource {
       address: this.endpoint.address,
       open: () => this.#client.FetchJWTBundles({}, workloadMetadata()),
       handle: (message) => {
+        const entries = Object.entries(message.bundles ?? {});
+        // Workload API §6.2.2: bundles "MUST contain at least the JWT bundle for the trust domain in
+        // which the server resides"; §4.5: a mandatory field with its default value is reported and
+        // the message discarded (the last good bundles keep serving)
+        if (entries.length === 0) throw new TrustError('ERR_WORKLOAD_API_FAILED', 'workloadapi: a FetchJWTBundles response without bundles was discarded');
         const set = new BundleSet();
-        for (const [tdId, bytes] of Object.entries(message.bundles ?? {})) set.add(jwtBundle(parseTrustDomain(tdId), bytes));
+        for (const [tdId, bytes] of entries) set.add(jwtBundle(parseTrustDomain(tdId), bytes));
         this.#bundles = set;
       },
       report: (error) => this.#errors.emit(error),
@@ -179,6 +189,14 @@ export class WorkloadJwtSource implements BundleSource {
     if (!picked) throw new TrustError(svids.length === 0 ? 'ERR_WORKLOAD_API_DENIED' : 'ERR_WORKLOAD_API_FAILED', `workloadapi: no JWT-SVID${request.hint !== undefined ? ` with hint ${JSON.stringify(request.hint)}` : ''} for audience ${audience.join(', ')}`);
     const id = parseSpiffeId(picked.spiffe_id);
     const claims = claimsOf(picked.svid);
+    // What go-spiffe's FetchJWTSVID checks of each token (jwtsvid.ParseInsecure: the subject, exp,
+    // and jwt.Expected{Audience}); the Workload API §6.2.1 has the agent embed the requested audience.
+    if (typeof claims.sub !== 'string' || claims.sub !== id.toString()) {
+      throw new TrustError('ERR_JWT_CLAIM_INVALID', `workloadapi: the JWT-SVID's sub is not the spiffe_id ${JSON.stringify(id.toString())} the agent gave`);
+    }
+    const missing = audience.filter((a) => !claims.aud.includes(a));
+    if (missing.length > 0) throw new TrustError('ERR_JWT_AUDIENCE_MISMATCH', `workloadapi: the agent's JWT-SVID lacks the audience ${JSON.stringify(missing.slice(0, 8))}`);
+    if (claims.exp * 1000 <= Date.now()) throw new TrustError('ERR_JWT_EXPIRED', 'workloadapi: the agent returned an expired JWT-SVID');
     const svid = Object.freeze({ id, token: picked.svid, audience: claims.aud, expiresAt: new Date(claims.exp * 1000), hint: picked.hint, lifetimeMs: claims.exp * 1000 - Date.now() });
     this.#cache.set(key, svid);
     if (this.#cache.size > MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
